@@ -1,0 +1,74 @@
+//! Command-line interface: argument parsing (clap) and dispatch to the
+//! subcommands.
+//!
+//! Exit status (documented in the README):
+//! - `0`: success;
+//! - `2`: bad input (unreadable or malformed file, invalid flag value; clap's
+//!   own usage errors also exit with 2);
+//! - `3`: the computation ran but failed (e.g. a power flow did not converge).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod hazard;
+mod pf;
+
+/// blackstart: simulate energy sharing between microgrids during disasters.
+#[derive(Debug, Parser)]
+#[command(name = "blackstart", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Solve an AC (Newton-Raphson) or DC power flow on a MATPOWER case.
+    Pf(pf::PfArgs),
+    /// Hazard models: ground motion, tropical-cyclone wind, fragility.
+    Hazard(hazard::HazardArgs),
+}
+
+/// An error that ends the program, with the exit status it maps to.
+#[derive(Debug)]
+pub enum CliError {
+    /// The user's input (a file or a flag) is invalid. Exit status 2.
+    BadInput(String),
+    /// The computation ran and failed (e.g. no convergence). Exit status 3.
+    Failed(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::BadInput(_) => ExitCode::from(2),
+            CliError::Failed(_) => ExitCode::from(3),
+        }
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::BadInput(m) | CliError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Parses the command line, runs the subcommand and maps errors to an exit
+/// status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Pf(args) => pf::run(args),
+        Command::Hazard(args) => hazard::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}

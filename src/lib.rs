@@ -1,0 +1,20 @@
+//! # blackstart
+//!
+//! A deterministic, high-performance discrete-event simulator and digital twin
+//! for energy sharing between microgrids during disasters.
+//!
+//! This facade crate re-exports the workspace crates so that applications can
+//! depend on one crate:
+//!
+//! - [`sim_core`]: the discrete-event kernel (integer time, event queue, named
+//!   random streams, parallel replicas, columnar recorder).
+//! - [`grid_model`]: the network model, MATPOWER import, topology and AC/DC
+//!   power flow.
+//! - [`disaster_scenarios`]: hazards (ground motion, wind, flood), fragility
+//!   and restoration.
+//!
+//! The `blackstart` binary (see `src/main.rs`) is the command-line interface.
+
+pub use disaster_scenarios;
+pub use grid_model;
+pub use sim_core;

@@ -1,0 +1,7 @@
+//! The `blackstart` command-line interface.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
