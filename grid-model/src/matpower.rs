@@ -132,7 +132,10 @@ fn scan(text: &str, cx: &Ctx) -> Result<Raw, ParseError> {
         };
         let field = rest[..eq].trim();
         let value = rest[eq + 1..].trim();
-        let value_col = lines[lno - 1].find('=').map_or(1, |p| p + 2);
+        let value_col = lines[lno - 1].find('=').map_or(1, |p| {
+            let after = &lines[lno - 1][p + 1..];
+            p + 2 + (after.len() - after.trim_start().len())
+        });
         match field {
             "bus" | "gen" | "branch" | "gencost" | "areas" | "bus_geo" | "dcline" => {
                 let (m, next) = read_matrix(&lines, lno - 1, value, cx, field)?;

@@ -245,6 +245,17 @@ pub struct PowerFlow {
     bus_load: Vec<(f64, f64)>,
     /// Shunt G per bus (MW at 1 p.u.).
     bus_gs: Vec<f64>,
+    /// Statuses the preparation depends on (buses, branches, switches,
+    /// generators), to refuse `set_injections` after a topology change.
+    statuses: Vec<bool>,
+}
+
+fn statuses(net: &Network) -> Vec<bool> {
+    let mut v: Vec<bool> = net.buses.iter().map(|b| b.in_service).collect();
+    v.extend(net.branches.iter().map(|b| b.in_service));
+    v.extend(net.switches.iter().map(|s| s.in_service && s.closed));
+    v.extend(net.gens.iter().map(|g| g.in_service));
+    v
 }
 
 impl PowerFlow {
@@ -515,6 +526,7 @@ impl PowerFlow {
                 .collect(),
             bus_load,
             bus_gs: bus_shunt.iter().map(|s| s.re).collect(),
+            statuses: statuses(net),
             topology,
         })
     }
@@ -543,6 +555,11 @@ impl PowerFlow {
         if net.buses.len() != self.n_bus || net.gens.len() != self.n_gen || net.branches.len() != self.n_branch {
             return Err(GridError::InvalidNetwork(
                 "set_injections: the network has a different size from the prepared one".into(),
+            ));
+        }
+        if statuses(net) != self.statuses {
+            return Err(GridError::InvalidNetwork(
+                "set_injections: an element's status changed; prepare a new PowerFlow".into(),
             ));
         }
         let fresh = PowerFlow::new(net)?;
