@@ -22,6 +22,7 @@
 //! assert!((v9 - 0.995631).abs() < 1e-6);
 //! ```
 
+pub mod assets;
 pub mod error;
 pub mod matpower;
 pub mod network;

@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 mod hazard;
 mod pf;
+mod profile;
 
 /// blackstart: simulate energy sharing between microgrids during disasters.
 #[derive(Debug, Parser)]
@@ -28,6 +29,8 @@ enum Command {
     Pf(pf::PfArgs),
     /// Hazard models: ground motion, tropical-cyclone wind, fragility.
     Hazard(hazard::HazardArgs),
+    /// Asset profiles over time (PV output from solar physics).
+    Profile(profile::ProfileArgs),
 }
 
 /// An error that ends the program, with the exit status it maps to.
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Pf(args) => pf::run(args),
         Command::Hazard(args) => hazard::run(args),
+        Command::Profile(args) => profile::run(args),
     };
     match result {
         Ok(code) => code,

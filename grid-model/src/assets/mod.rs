@@ -1,0 +1,1 @@
+//! Assets over time (placeholder until the PV physics lands).
