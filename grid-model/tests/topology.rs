@@ -245,3 +245,32 @@ fn divergence_is_a_result_not_a_panic() {
     assert!(sol.islands[0].failure.is_some());
     assert!(sol.iterations <= 15);
 }
+
+#[test]
+fn set_bus_injections_matches_a_fresh_solve_and_reports_slack_power() {
+    let mut net = case("case30");
+    let mut pf = PowerFlow::new(&net).unwrap();
+    net.scale_loads(1.05);
+    let nb = net.buses.len();
+    let (mut p, mut q) = (vec![0.0; nb], vec![0.0; nb]);
+    for g in net.gens.iter().filter(|g| g.in_service) {
+        p[g.bus] += g.pg_mw;
+        q[g.bus] += g.qg_mvar;
+    }
+    for l in &net.loads {
+        p[l.bus] -= l.p_mw;
+        q[l.bus] -= l.q_mvar;
+    }
+    pf.set_bus_injections(&p, &q).unwrap();
+    let a = pf.solve_ac(&PfOptions::default());
+    let b = PowerFlow::new(&net).unwrap().solve_ac(&PfOptions::default());
+    for i in 0..nb {
+        assert!((a.bus_vm[i] - b.bus_vm[i]).abs() < 1e-12);
+    }
+    // The slack's extra output = slack gen P - its scheduled P.
+    let slack = net.bus_index(1).unwrap();
+    let gk = net.gens.iter().position(|g| g.bus == slack).unwrap();
+    let extra = pf.slack_injections_mw()[0].1;
+    assert!((extra - (b.gen_p_mw[gk] - net.gens[gk].pg_mw)).abs() < 1e-6);
+    assert!(pf.set_bus_injections(&p[1..], &q).is_err());
+}

@@ -199,6 +199,8 @@ struct IslandSolver {
     nodes: Vec<usize>,
     /// Buses of the island.
     buses: Vec<usize>,
+    /// Local node of each bus in `buses` (same order).
+    bus_local: Vec<usize>,
     m: usize,
     pq: Vec<bool>,
     vset: Vec<f64>,
@@ -482,9 +484,14 @@ impl PowerFlow {
             let lu = Lu::<B2>::new(&sym);
             let lu_dc = Lu::<f64>::new(&sym);
             let buses = island.buses.clone();
+            let bus_local: Vec<usize> = buses
+                .iter()
+                .map(|&b| topology.bus_node[b].map_or(0, |nd| newi[node_local[nd]]))
+                .collect();
             islands.push(IslandSolver {
                 nodes: new_nodes,
                 buses,
+                bus_local,
                 m,
                 pq,
                 vset: perm_vec(&vset),
@@ -578,6 +585,56 @@ impl PowerFlow {
         self.gens = fresh.gens;
         self.bus_load = fresh.bus_load;
         Ok(())
+    }
+
+    /// Sets the net injection (generation minus demand, MW and MVAr) of
+    /// every bus directly, for time-series use: no element data is read and
+    /// nothing but the injections changes (voltage setpoints, topology and
+    /// factorisation pattern are kept). Values of dark buses are ignored.
+    /// The slack buses' values are their scheduled injections (the slack
+    /// takes the balance).
+    pub fn set_bus_injections(&mut self, p_mw: &[f64], q_mvar: &[f64]) -> Result<(), GridError> {
+        if p_mw.len() != self.n_bus || q_mvar.len() != self.n_bus {
+            return Err(GridError::InvalidNetwork(format!(
+                "set_bus_injections: expected {} values, got {} and {}",
+                self.n_bus,
+                p_mw.len(),
+                q_mvar.len()
+            )));
+        }
+        let base = self.base_mva;
+        for isl in &mut self.islands {
+            isl.p_spec.fill(0.0);
+            isl.q_spec.fill(0.0);
+            for (&b, &k) in isl.buses.iter().zip(&isl.bus_local) {
+                isl.p_spec[k] += p_mw[b] / base;
+                isl.q_spec[k] += q_mvar[b] / base;
+            }
+        }
+        Ok(())
+    }
+
+    /// Per island: (bus indices, the slack injection in MW after the last
+    /// AC solve, i.e. what the slack unit must produce net of its bus's
+    /// scheduled injection).
+    pub fn slack_injections_mw(&self) -> Vec<(Vec<usize>, f64)> {
+        self.islands
+            .iter()
+            .map(|isl| {
+                let mut p = 0.0;
+                for i in isl.m..isl.nodes.len() {
+                    let vi = C::new(isl.vr[i], isl.vi[i]);
+                    let mut s = C::default();
+                    for q in isl.y_ptr[i]..isl.y_ptr[i + 1] {
+                        let j = isl.y_col[q] as usize;
+                        let yv = C::new(isl.y_re[q], isl.y_im[q]).mul(C::new(isl.vr[j], isl.vi[j]));
+                        s = s.add(vi.mul(yv.conj()));
+                    }
+                    p += (s.re - isl.p_spec[i]) * self.base_mva;
+                }
+                (isl.buses.clone(), p)
+            })
+            .collect()
     }
 
     /// Solves the AC power flow of every energised island (in parallel when
