@@ -26,6 +26,7 @@ pub mod assets;
 pub mod error;
 pub mod matpower;
 pub mod network;
+pub mod ops;
 pub mod pf;
 pub mod topology;
 
