@@ -15,6 +15,8 @@
 //!
 //! The `blackstart` binary (see `src/main.rs`) is the command-line interface.
 
+pub mod scenario;
+
 pub use disaster_scenarios;
 pub use grid_model;
 pub use sim_core;

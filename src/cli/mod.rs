@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 mod hazard;
 mod pf;
 mod profile;
+mod run;
 
 /// blackstart: simulate energy sharing between microgrids during disasters.
 #[derive(Debug, Parser)]
@@ -31,6 +32,8 @@ enum Command {
     Hazard(hazard::HazardArgs),
     /// Asset profiles over time (PV output from solar physics).
     Profile(profile::ProfileArgs),
+    /// Run a scenario file: damage, islanding, operation, metrics, plots.
+    Run(run::RunArgs),
 }
 
 /// An error that ends the program, with the exit status it maps to.
@@ -67,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::Pf(args) => pf::run(args),
         Command::Hazard(args) => hazard::run(args),
         Command::Profile(args) => profile::run(args),
+        Command::Run(args) => run::run(args),
     };
     match result {
         Ok(code) => code,

@@ -321,7 +321,7 @@ pub fn settle(v: &IslandView<'_>, cmds: &[Command]) -> Settlement {
                 }
                 let cut = gap.min(total);
                 for i in 0..n {
-                    served[i] -= cut * avail[i] / total;
+                    served[i] = (served[i] - cut * avail[i] / total).max(0.0);
                 }
                 gap -= cut;
                 if gap <= 1e-12 {

@@ -1,0 +1,550 @@
+//! The community network generator: builds a [`Network`] from the
+//! scenario's microgrids, at their real coordinates.
+//!
+//! Layout (documented choice, typical of Japanese 6.6 kV distribution):
+//!
+//! - bus 0 is the distribution substation; an ideal source there (the
+//!   reference bus) stands for the upstream (bulk) grid;
+//! - each microgrid hangs on its own feeder from the substation: a line
+//!   from the substation to the feeder end, then the point of common
+//!   coupling (PCC) switch, then the microgrid's PCC bus;
+//! - inside a microgrid, each facility and source has its own bus, joined
+//!   to the PCC bus by a line (a star); these short service lines are not
+//!   damageable sites (the community's fragility lives in the substation,
+//!   the feeders and the units);
+//! - line lengths are the great-circle distance times a route factor
+//!   (default 1.3), at least 50 m; impedances from `r_ohm_per_km` and
+//!   `x_ohm_per_km` on the system base (1 MVA, `base_kv`);
+//! - batteries and diesels are voltage-controlling (PV-bus) generators that
+//!   can form an island; PV systems are negative loads.
+
+use grid_model::network::{Branch, Bus, BusKind, Coord, Gen, Load, Network, Priority, Switch};
+use grid_model::ops::{Battery, Diesel};
+
+use super::ScenarioError;
+use super::schema::ScenarioFile;
+
+/// System base (MVA).
+pub const BASE_MVA: f64 = 1.0;
+
+/// Great-circle distance (km) on a sphere of radius 6371 km.
+pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6371.0 * a.sqrt().asin()
+}
+
+/// Load class: selects the daily shape and the default priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadClass {
+    /// Hospital (critical).
+    Hospital,
+    /// Evacuation shelter (critical).
+    Shelter,
+    /// Water pumping station (critical).
+    WaterPump,
+    /// Residential block (normal).
+    Residential,
+    /// Commercial block (essential).
+    Commercial,
+}
+
+impl LoadClass {
+    fn parse(s: &str) -> Option<LoadClass> {
+        Some(match s {
+            "hospital" => LoadClass::Hospital,
+            "shelter" => LoadClass::Shelter,
+            "water_pump" => LoadClass::WaterPump,
+            "residential" => LoadClass::Residential,
+            "commercial" => LoadClass::Commercial,
+            _ => return None,
+        })
+    }
+
+    /// Name as in the scenario file.
+    pub fn name(self) -> &'static str {
+        match self {
+            LoadClass::Hospital => "hospital",
+            LoadClass::Shelter => "shelter",
+            LoadClass::WaterPump => "water_pump",
+            LoadClass::Residential => "residential",
+            LoadClass::Commercial => "commercial",
+        }
+    }
+
+    fn default_priority(self) -> Priority {
+        match self {
+            LoadClass::Hospital | LoadClass::Shelter | LoadClass::WaterPump => Priority::Critical,
+            LoadClass::Commercial => Priority::Essential,
+            LoadClass::Residential => Priority::Normal,
+        }
+    }
+}
+
+/// A load of the community.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadAsset {
+    /// Id.
+    pub id: String,
+    /// Class.
+    pub class: LoadClass,
+    /// Priority.
+    pub priority: Priority,
+    /// Sheddable fraction.
+    pub sheddable: f64,
+    /// Customers.
+    pub customers: u32,
+    /// Bus.
+    pub bus: usize,
+    /// Peak (MW).
+    pub peak_mw: f64,
+    /// Q/P ratio.
+    pub q_over_p: f64,
+    /// Microgrid index.
+    pub microgrid: usize,
+    /// Branch that connects it.
+    pub branch: usize,
+}
+
+/// A PV system of the community.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PvAsset {
+    /// Id.
+    pub id: String,
+    /// Bus.
+    pub bus: usize,
+    /// DC capacity (kW).
+    pub dc_kw: f64,
+    /// Tilt (deg).
+    pub tilt_deg: f64,
+    /// Azimuth (deg).
+    pub azimuth_deg: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Microgrid index.
+    pub microgrid: usize,
+    /// Branch that connects it.
+    pub branch: usize,
+}
+
+/// What a damageable site is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteKind {
+    /// The distribution substation (bus 0 and the upstream source).
+    Substation,
+    /// A microgrid's feeder line (branch index).
+    Feeder(usize),
+    /// A PV system (index).
+    Pv(usize),
+    /// A battery (index).
+    Battery(usize),
+    /// A diesel (index).
+    Diesel(usize),
+}
+
+/// A damageable site: where it is and which fragility class it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// Id (for outputs).
+    pub id: String,
+    /// What it is.
+    pub kind: SiteKind,
+    /// Latitude (lines: midpoint).
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Fragility class id.
+    pub fragility: String,
+    /// Microgrid it belongs to (None for the substation).
+    pub microgrid: Option<usize>,
+    /// Total critical peak demand it feeds (MW): repair priority.
+    pub critical_mw: f64,
+}
+
+/// A microgrid of the community.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Microgrid {
+    /// Name.
+    pub name: String,
+    /// PCC switch index.
+    pub pcc_switch: usize,
+    /// Feeder branch index.
+    pub feeder: usize,
+    /// PCC bus.
+    pub pcc_bus: usize,
+    /// Latitude of the PCC.
+    pub lat: f64,
+    /// Longitude of the PCC.
+    pub lon: f64,
+}
+
+/// The built community.
+#[derive(Debug, Clone)]
+pub struct Community {
+    /// The network (statuses as built: everything in service).
+    pub net: Network,
+    /// Microgrids.
+    pub microgrids: Vec<Microgrid>,
+    /// Loads.
+    pub loads: Vec<LoadAsset>,
+    /// PV systems.
+    pub pvs: Vec<PvAsset>,
+    /// Batteries (initial state) and their generator index in `net`.
+    pub batteries: Vec<(Battery, usize, usize)>,
+    /// Diesels (initial state), generator index and microgrid.
+    pub diesels: Vec<(Diesel, usize, usize)>,
+    /// Damageable sites.
+    pub sites: Vec<Site>,
+    /// Substation coordinates.
+    pub substation: (f64, f64),
+    /// Upstream import limit (MW).
+    pub import_limit_mw: f64,
+}
+
+fn priority(s: &str) -> Option<Priority> {
+    Some(match s {
+        "critical" => Priority::Critical,
+        "essential" => Priority::Essential,
+        "normal" => Priority::Normal,
+        _ => return None,
+    })
+}
+
+/// Builds the community of a scenario. `at` locates an id in the file for
+/// error messages.
+pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community, ScenarioError> {
+    let n = &sc.network;
+    let bad = |what: String| ScenarioError::Invalid(what);
+    if n.kind != "community" {
+        return Err(bad(format!("{}: network kind `{}` is not supported: expected `community`", at("kind"), n.kind)));
+    }
+    for (v, name) in [(n.base_kv, "base_kv"), (n.r_ohm_per_km, "r_ohm_per_km"), (n.x_ohm_per_km, "x_ohm_per_km")] {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(bad(format!("{}: {name} must be a positive number, got {v}", at(name))));
+        }
+    }
+    check_coord(n.substation_lat, n.substation_lon, &at("substation_lat"))?;
+    if sc.microgrids.is_empty() {
+        return Err(bad("the scenario has no [[microgrid]]: expected at least one".into()));
+    }
+    let zbase = n.base_kv * n.base_kv / BASE_MVA;
+    let line = |km: f64| {
+        let km = km.max(0.05);
+        (n.r_ohm_per_km * km / zbase, n.x_ohm_per_km * km / zbase)
+    };
+    let mut buses = Vec::new();
+    let mut branches = Vec::new();
+    let mut gens = Vec::new();
+    let mut loads_net = Vec::new();
+    let mut switches = Vec::new();
+    let mut sites = Vec::new();
+    let mut bus = |id: u64, kind: BusKind, lat: f64, lon: f64, name: String| {
+        buses.push(Bus {
+            id,
+            kind,
+            vm: 1.0,
+            va_deg: 0.0,
+            base_kv: n.base_kv,
+            in_service: true,
+            coord: Some(Coord { lon, lat }),
+            name: Some(name),
+        });
+        buses.len() - 1
+    };
+    let sub = bus(1, BusKind::Ref, n.substation_lat, n.substation_lon, n.substation.clone());
+    gens.push(Gen {
+        id: "upstream".into(),
+        bus: sub,
+        pg_mw: 0.0,
+        qg_mvar: 0.0,
+        qmax_mvar: f64::INFINITY,
+        qmin_mvar: f64::NEG_INFINITY,
+        vg: 1.0,
+        pmax_mw: n.import_limit_kw / 1000.0,
+        pmin_mw: -n.import_limit_kw / 1000.0,
+        in_service: true,
+    });
+    sites.push(Site {
+        id: n.substation.clone(),
+        kind: SiteKind::Substation,
+        lat: n.substation_lat,
+        lon: n.substation_lon,
+        fragility: n.substation_fragility.clone(),
+        microgrid: None,
+        critical_mw: 0.0,
+    });
+    let mut microgrids = Vec::new();
+    let mut loads = Vec::new();
+    let mut pvs = Vec::new();
+    let mut batteries = Vec::new();
+    let mut diesels = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut next_id = 2u64;
+    for (mi, mg) in sc.microgrids.iter().enumerate() {
+        check_coord(mg.lat, mg.lon, &at(&mg.name))?;
+        if sc.microgrids[..mi].iter().any(|m| m.name == mg.name) {
+            return Err(bad(format!("{}: microgrid name `{}` is used twice", at(&mg.name), mg.name)));
+        }
+        let end = bus(next_id, BusKind::Pq, mg.lat, mg.lon, format!("{} feeder end", mg.name));
+        let pcc = bus(next_id + 1, BusKind::Pq, mg.lat, mg.lon, format!("{} PCC", mg.name));
+        next_id += 2;
+        let km = haversine_km(n.substation_lat, n.substation_lon, mg.lat, mg.lon) * n.route_factor;
+        let (r, x) = line(km);
+        branches.push(Branch {
+            id: format!("{}-feeder", mg.name),
+            from: sub,
+            to: end,
+            r,
+            x,
+            b: 0.0,
+            rate_a_mva: 0.0,
+            ratio: 0.0,
+            shift_deg: 0.0,
+            in_service: true,
+        });
+        let feeder = branches.len() - 1;
+        switches.push(Switch { id: format!("{}-pcc", mg.name), from: end, to: pcc, closed: true, in_service: true });
+        sites.push(Site {
+            id: format!("{}-feeder", mg.name),
+            kind: SiteKind::Feeder(feeder),
+            lat: 0.5 * (n.substation_lat + mg.lat),
+            lon: 0.5 * (n.substation_lon + mg.lon),
+            fragility: n.feeder_fragility.clone(),
+            microgrid: Some(mi),
+            critical_mw: 0.0,
+        });
+        let feeder_site = sites.len() - 1;
+        microgrids.push(Microgrid {
+            name: mg.name.clone(),
+            pcc_switch: switches.len() - 1,
+            feeder,
+            pcc_bus: pcc,
+            lat: mg.lat,
+            lon: mg.lon,
+        });
+        let mut attach = |id: &str, lat: f64, lon: f64, buses_ref: &mut dyn FnMut(u64, BusKind, f64, f64, String) -> usize, next_id: &mut u64, branches: &mut Vec<Branch>| -> Result<(usize, usize), ScenarioError> {
+            check_coord(lat, lon, &at(id))?;
+            if ids.iter().any(|x| x == id) {
+                return Err(bad(format!("{}: id `{id}` is used twice", at(id))));
+            }
+            ids.push(id.to_string());
+            let b = buses_ref(*next_id, BusKind::Pq, lat, lon, id.to_string());
+            *next_id += 1;
+            let km = haversine_km(mg.lat, mg.lon, lat, lon) * n.route_factor;
+            let (r, x) = line(km);
+            branches.push(Branch {
+                id: format!("{id}-line"),
+                from: pcc,
+                to: b,
+                r,
+                x,
+                b: 0.0,
+                rate_a_mva: 0.0,
+                ratio: 0.0,
+                shift_deg: 0.0,
+                in_service: true,
+            });
+            let br = branches.len() - 1;
+            Ok((b, br))
+        };
+        for l in &mg.loads {
+            let class = LoadClass::parse(&l.class).ok_or_else(|| {
+                bad(format!(
+                    "{}: load `{}` has class `{}`: expected hospital, shelter, water_pump, residential or commercial",
+                    at(&l.id),
+                    l.id,
+                    l.class
+                ))
+            })?;
+            let pr = match &l.priority {
+                Some(p) => priority(p).ok_or_else(|| {
+                    bad(format!("{}: load `{}` has priority `{p}`: expected critical, essential or normal", at(&l.id), l.id))
+                })?,
+                None => class.default_priority(),
+            };
+            if !(l.peak_kw.is_finite() && l.peak_kw >= 0.0) {
+                return Err(bad(format!("{}: load `{}` peak_kw must be >= 0 (kW), got {}", at(&l.id), l.id, l.peak_kw)));
+            }
+            if !(l.power_factor > 0.0 && l.power_factor <= 1.0) {
+                return Err(bad(format!("{}: load `{}` power_factor must be in (0, 1], got {}", at(&l.id), l.id, l.power_factor)));
+            }
+            let sheddable = l.sheddable.unwrap_or(match pr {
+                Priority::Critical => 0.0,
+                Priority::Essential => 0.2,
+                Priority::Normal => 0.3,
+            });
+            if !(0.0..=1.0).contains(&sheddable) {
+                return Err(bad(format!("{}: load `{}` sheddable must be a fraction in [0, 1], got {sheddable}", at(&l.id), l.id)));
+            }
+            let (b, br) = attach(&l.id, l.lat, l.lon, &mut bus, &mut next_id, &mut branches)?;
+            let q_over_p = (1.0 / (l.power_factor * l.power_factor) - 1.0).sqrt();
+            loads_net.push(Load {
+                id: l.id.clone(),
+                bus: b,
+                p_mw: l.peak_kw / 1000.0,
+                q_mvar: l.peak_kw / 1000.0 * q_over_p,
+                priority: pr,
+                in_service: true,
+            });
+            if pr == Priority::Critical {
+                sites[feeder_site].critical_mw += l.peak_kw / 1000.0;
+                sites[0].critical_mw += l.peak_kw / 1000.0;
+            }
+            loads.push(LoadAsset {
+                id: l.id.clone(),
+                class,
+                priority: pr,
+                sheddable,
+                customers: l.customers,
+                bus: b,
+                peak_mw: l.peak_kw / 1000.0,
+                q_over_p,
+                microgrid: mi,
+                branch: br,
+            });
+        }
+        for p in &mg.pvs {
+            if !(p.dc_kw.is_finite() && p.dc_kw >= 0.0) {
+                return Err(bad(format!("{}: pv `{}` dc_kw must be >= 0 (kW), got {}", at(&p.id), p.id, p.dc_kw)));
+            }
+            let (b, br) = attach(&p.id, p.lat, p.lon, &mut bus, &mut next_id, &mut branches)?;
+            pvs.push(PvAsset {
+                id: p.id.clone(),
+                bus: b,
+                dc_kw: p.dc_kw,
+                tilt_deg: p.tilt_deg,
+                azimuth_deg: p.azimuth_deg,
+                lat: p.lat,
+                lon: p.lon,
+                microgrid: mi,
+                branch: br,
+            });
+            sites.push(Site {
+                id: p.id.clone(),
+                kind: SiteKind::Pv(pvs.len() - 1),
+                lat: p.lat,
+                lon: p.lon,
+                fragility: "EPP1".into(),
+                microgrid: Some(mi),
+                critical_mw: 0.0,
+            });
+        }
+        for bt in &mg.batteries {
+            let ok = bt.energy_kwh > 0.0
+                && bt.power_kw > 0.0
+                && (0.0..=1.0).contains(&bt.soc_min)
+                && bt.soc_min < bt.soc_max
+                && bt.soc_max <= 1.0
+                && (bt.soc_min..=bt.soc_max).contains(&bt.soc0)
+                && bt.efficiency > 0.0
+                && bt.efficiency <= 1.0
+                && bt.soh > 0.0
+                && bt.soh <= 1.0;
+            if !ok {
+                return Err(bad(format!(
+                    "{}: battery `{}`: expected energy_kwh > 0, power_kw > 0, 0 <= soc_min <= soc0 <= soc_max <= 1, efficiency and soh in (0, 1]",
+                    at(&bt.id),
+                    bt.id
+                )));
+            }
+            let (b, _) = attach(&bt.id, bt.lat, bt.lon, &mut bus, &mut next_id, &mut branches)?;
+            gens.push(grid_forming_gen(&bt.id, b, bt.power_kw / 1000.0));
+            batteries.push((
+                Battery {
+                    id: bt.id.clone(),
+                    bus: b,
+                    energy_mwh: bt.energy_kwh / 1000.0,
+                    power_mw: bt.power_kw / 1000.0,
+                    eta_charge: bt.efficiency,
+                    eta_discharge: bt.efficiency,
+                    soc: bt.soc0,
+                    soc_min: bt.soc_min,
+                    soc_max: bt.soc_max,
+                    soh: bt.soh,
+                    in_service: true,
+                },
+                gens.len() - 1,
+                mi,
+            ));
+            sites.push(Site {
+                id: bt.id.clone(),
+                kind: SiteKind::Battery(batteries.len() - 1),
+                lat: bt.lat,
+                lon: bt.lon,
+                fragility: "EPP1".into(),
+                microgrid: Some(mi),
+                critical_mw: 0.0,
+            });
+        }
+        for d in &mg.diesels {
+            if !(d.rated_kw > 0.0 && d.fuel_l >= 0.0) {
+                return Err(bad(format!("{}: diesel `{}`: expected rated_kw > 0 and fuel_l >= 0", at(&d.id), d.id)));
+            }
+            let (b, _) = attach(&d.id, d.lat, d.lon, &mut bus, &mut next_id, &mut branches)?;
+            gens.push(grid_forming_gen(&d.id, b, d.rated_kw / 1000.0));
+            diesels.push((
+                Diesel {
+                    id: d.id.clone(),
+                    bus: b,
+                    rated_mw: d.rated_kw / 1000.0,
+                    fuel_l: d.fuel_l,
+                    f0_l_per_mwh_rated: Diesel::HOMER_F0,
+                    f1_l_per_mwh: Diesel::HOMER_F1,
+                    in_service: true,
+                },
+                gens.len() - 1,
+                mi,
+            ));
+            sites.push(Site {
+                id: d.id.clone(),
+                kind: SiteKind::Diesel(diesels.len() - 1),
+                lat: d.lat,
+                lon: d.lon,
+                fragility: "EPP1".into(),
+                microgrid: Some(mi),
+                critical_mw: 0.0,
+            });
+        }
+    }
+    let net = Network::new(BASE_MVA, buses, branches, gens, loads_net, Vec::new(), switches)
+        .map_err(|e| bad(format!("internal: the generated network is invalid: {e}")))?;
+    Ok(Community {
+        net,
+        microgrids,
+        loads,
+        pvs,
+        batteries,
+        diesels,
+        sites,
+        substation: (n.substation_lat, n.substation_lon),
+        import_limit_mw: n.import_limit_kw / 1000.0,
+    })
+}
+
+fn grid_forming_gen(id: &str, bus: usize, p_mw: f64) -> Gen {
+    Gen {
+        id: id.to_string(),
+        bus,
+        pg_mw: 0.0,
+        qg_mvar: 0.0,
+        qmax_mvar: p_mw,
+        qmin_mvar: -p_mw,
+        vg: 1.0,
+        pmax_mw: p_mw,
+        pmin_mw: -p_mw,
+        in_service: true,
+    }
+}
+
+fn check_coord(lat: f64, lon: f64, at: &str) -> Result<(), ScenarioError> {
+    if !(lat.is_finite() && (-90.0..=90.0).contains(&lat) && lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+        return Err(ScenarioError::Invalid(format!(
+            "{at}: coordinates ({lat}, {lon}) are not a latitude in [-90, 90] and a longitude in [-180, 180] (degrees)"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,422 @@
+//! The hazard of a scenario at the community's sites: intensities, damage
+//! states, failure and repair times, per replica.
+//!
+//! Earthquake (the only local hazard wired in so far):
+//!
+//! - distances Rrup and Rjb from a rectangular fault plane (top-edge
+//!   centroid, strike, dip, length, width, top depth; a point source when
+//!   the length and width are 0), on a local flat-earth projection around
+//!   the fault (adequate within ~200 km);
+//! - PGA median and log standard deviations from the chosen ground-motion
+//!   model (`disaster_scenarios::gmpe`), at the network's Vs30;
+//! - per replica: one inter-event residual `tau * z` and within-event
+//!   residuals `phi * e` with `e` spatially correlated by the Jayaram & Baker
+//!   (2009) model for PGA, `rho(h) = exp(-3 h / b)` with `b = 8.5 km` (their
+//!   case 1, T = 0; Earthquake Engng Struct. Dyn. 38:1687-1708), sampled by
+//!   a dense Cholesky factor (communities have tens to hundreds of sites);
+//!   models without a tau/phi split use the total sigma as within-event;
+//! - damage state per site from the site's fragility class (HAZUS 5.1,
+//!   `disaster_scenarios::fragility`), one uniform draw from the site's
+//!   named stream; a site is out of service from the damage state given by
+//!   [`failure_state`] on;
+//! - repair: durations by component and damage state from HAZUS 5.1's
+//!   restoration functions (normal, mean and sigma in days, Table 8-? of the
+//!   Hazus earthquake technical manual as in
+//!   `shared/data/hazard/fragility/hazus_eq_power_restoration.csv`; the
+//!   generation-plant rows are marked unverified there), truncated below at
+//!   1 hour; crews (`[restoration] crews`) start after `mobilisation_h`
+//!   from the substation, travel at `travel_speed_kmh` (great-circle distance
+//!   times 1.3) and take jobs in priority order: the site feeding the most
+//!   critical peak demand first, then higher damage state, then site order.
+
+use disaster_scenarios::fragility::FragilityLibrary;
+use disaster_scenarios::gmpe::{GmpeInput, Imt, model_by_name};
+use sim_core::rng::{Stream, stream};
+
+use super::ScenarioError;
+use super::community::{Community, SiteKind, haversine_km};
+use super::plots::Footprint;
+use super::schema::{EarthquakeSpec, HazardSpec, RestorationSpec, ScenarioFile};
+
+/// One damaged site in one replica.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteDamage {
+    /// Site index.
+    pub site: usize,
+    /// Damage state (1 = slight ... 4 = complete).
+    pub damage_state: u8,
+    /// Intensity at the site (g for PGA).
+    pub intensity: f64,
+    /// Hours after the event when it fails.
+    pub fail_h: f64,
+    /// Hours after the event when it is repaired (None: not within the
+    /// schedule).
+    pub repair_h: Option<f64>,
+}
+
+/// Replica-independent hazard data.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    quake: Option<Quake>,
+    ids: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Quake {
+    spec: EarthquakeSpec,
+    ln_median: Vec<f64>,
+    tau: f64,
+    phi: Vec<f64>,
+    chol: Vec<f64>,
+    n: usize,
+    vs30: f64,
+}
+
+/// (x east, y north) km of (lat, lon) around an origin.
+fn project(lat0: f64, lon0: f64, lat: f64, lon: f64) -> (f64, f64) {
+    let ky = 111.195; // km per degree of latitude on a 6371 km sphere
+    let kx = ky * lat0.to_radians().cos();
+    ((lon - lon0) * kx, (lat - lat0) * ky)
+}
+
+/// Rrup and Rjb (km) of a site from the fault of `q`.
+pub fn fault_distances(q: &EarthquakeSpec, lat: f64, lon: f64) -> (f64, f64) {
+    let (sx, sy) = project(q.lat, q.lon, lat, lon);
+    let st = q.strike_deg.to_radians();
+    let dip = q.dip_deg.clamp(1.0, 90.0).to_radians();
+    // Unit vectors: along strike (in map view), down-dip horizontal.
+    let (ax, ay) = (st.sin(), st.cos());
+    let (dx, dy) = ((st + std::f64::consts::FRAC_PI_2).sin(), (st + std::f64::consts::FRAC_PI_2).cos());
+    let half = q.length_km.max(0.0) / 2.0;
+    let w = q.width_km.max(0.0);
+    // Site coordinates in the fault frame: u along strike from the top-edge
+    // centroid, v horizontal distance down-dip direction.
+    let u = sx * ax + sy * ay;
+    let v = sx * dx + sy * dy;
+    let z_top = q.top_depth_km.max(0.0);
+    // Closest point on the plane: parametrise by (a along strike, s down dip).
+    let a = u.clamp(-half, half);
+    // Down-dip: point at s has horizontal offset s cos(dip), depth z_top + s sin(dip).
+    // Minimise (v - s cos d)^2 + (z_top + s sin d)^2 over s in [0, w].
+    let s = (v * dip.cos() - z_top * dip.sin()).clamp(0.0, w);
+    let du = u - a;
+    let dv = v - s * dip.cos();
+    let dz = z_top + s * dip.sin();
+    let rrup = (du * du + dv * dv + dz * dz).sqrt();
+    // Rjb: distance to the surface projection (rectangle u in [-half, half],
+    // v in [0, w cos dip]).
+    let vproj = v.clamp(0.0, w * dip.cos());
+    let rjb = (du * du + (v - vproj).powi(2)).sqrt();
+    (rrup, rjb)
+}
+
+/// The inverse of a restoration curve `[hours, fraction]` at `u` in [0, 1):
+/// the hours at which that fraction is restored (linear between points,
+/// starting at (0, 0)); None when `u` is above the curve's last fraction.
+pub fn invert_curve(curve: &[[f64; 2]], u: f64) -> Option<f64> {
+    let mut prev = [0.0, 0.0];
+    for p in curve {
+        if u <= p[1] {
+            let span = p[1] - prev[1];
+            let f = if span > 0.0 { (u - prev[1]) / span } else { 0.0 };
+            return Some(prev[0] + f * (p[0] - prev[0]));
+        }
+        prev = *p;
+    }
+    None
+}
+
+/// The lowest damage state at which a site is out of service: moderate (2)
+/// for the substation (HAZUS: 40 % of disconnect switches and breakers
+/// failed), extensive (3) for feeders (HAZUS: 50 % of a circuit's
+/// components failed) and for PV, batteries and diesels (HAZUS generation
+/// plant "extensive": the plant is out). A documented modelling choice.
+pub fn failure_state(kind: SiteKind) -> u8 {
+    match kind {
+        SiteKind::Substation => 2,
+        _ => 3,
+    }
+}
+
+/// HAZUS restoration (mean, sigma) in days by component and damage state
+/// (1 = slight .. 4 = complete); values as in
+/// `shared/data/hazard/fragility/hazus_eq_power_restoration.csv`.
+fn restoration_days(kind: SiteKind, ds: u8) -> (f64, f64) {
+    let i = usize::from(ds.clamp(1, 4)) - 1;
+    match kind {
+        SiteKind::Substation => [(1.0, 0.5), (3.0, 1.5), (7.0, 3.5), (30.0, 15.0)][i],
+        SiteKind::Feeder(_) => [(0.3, 0.2), (1.0, 0.5), (3.0, 1.5), (7.0, 3.0)][i],
+        SiteKind::Pv(_) | SiteKind::Battery(_) | SiteKind::Diesel(_) => [(0.5, 0.1), (3.6, 3.6), (22.0, 21.0), (65.0, 30.0)][i],
+    }
+}
+
+fn cholesky(a: &mut [f64], n: usize) {
+    for j in 0..n {
+        let mut d = a[j * n + j];
+        for k in 0..j {
+            d -= a[j * n + k] * a[j * n + k];
+        }
+        let d = d.max(1e-12).sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..n {
+            let mut s = a[i * n + j];
+            for k in 0..j {
+                s -= a[i * n + k] * a[j * n + k];
+            }
+            a[i * n + j] = s / d;
+        }
+        for i in 0..j {
+            a[i * n + j] = 0.0;
+        }
+    }
+}
+
+impl Prepared {
+    /// Prepares the hazard of `sc` at the sites of `c`.
+    pub fn new(sc: &ScenarioFile, c: &Community, at: &dyn Fn(&str) -> String) -> Result<Prepared, ScenarioError> {
+        let lib = FragilityLibrary::builtin().map_err(|e| ScenarioError::Invalid(format!("fragility library: {e}")))?;
+        for s in &c.sites {
+            lib.get(&s.fragility).ok_or_else(|| {
+                ScenarioError::Invalid(format!(
+                    "{}: fragility class `{}` of site `{}` is not known (e.g. ESS1..ESS6, EDC1, EDC2, EPP1..EPP4)",
+                    at(&s.fragility),
+                    s.fragility,
+                    s.id
+                ))
+            })?;
+        }
+        let quake = match &sc.hazard {
+            HazardSpec::None => None,
+            HazardSpec::Earthquake(q) => {
+                let model = model_by_name(&q.gmpe, &q.region).map_err(|e| ScenarioError::Invalid(format!("{}: {e}", at("gmpe"))))?;
+                let (lat0, lon0) = c.substation;
+                let d0 = haversine_km(q.lat, q.lon, lat0, lon0);
+                if d0 > 300.0 {
+                    return Err(ScenarioError::Invalid(format!(
+                        "{}: the earthquake is {d0:.0} km from the network's substation; expected the hazard within 300 km of the network",
+                        at("magnitude")
+                    )));
+                }
+                if !(q.magnitude.is_finite() && (4.0..=9.5).contains(&q.magnitude)) {
+                    return Err(ScenarioError::Invalid(format!("{}: magnitude must be in [4, 9.5], got {}", at("magnitude"), q.magnitude)));
+                }
+                let n = c.sites.len();
+                let mut ln_median = Vec::with_capacity(n);
+                let mut phi = Vec::with_capacity(n);
+                let mut tau = 0.0;
+                for s in &c.sites {
+                    let (rrup, rjb) = fault_distances(q, s.lat, s.lon);
+                    let input = GmpeInput {
+                        mag: q.magnitude,
+                        rake: q.rake_deg,
+                        hypo_depth: q.hypo_depth_km,
+                        rrup,
+                        rjb,
+                        vs30: sc.network.vs30,
+                    };
+                    let gm = model
+                        .compute(&input, Imt::Pga)
+                        .map_err(|e| ScenarioError::Invalid(format!("{}: ground motion at `{}`: {e}", at("gmpe"), s.id)))?;
+                    ln_median.push(gm.ln_median());
+                    tau = gm.sigma_inter.unwrap_or(0.0);
+                    phi.push(gm.sigma_intra.unwrap_or(gm.sigma_total));
+                }
+                let mut chol = vec![0.0; n * n];
+                for i in 0..n {
+                    for j in 0..n {
+                        let h = haversine_km(c.sites[i].lat, c.sites[i].lon, c.sites[j].lat, c.sites[j].lon);
+                        chol[i * n + j] = (-3.0 * h / 8.5).exp();
+                    }
+                }
+                cholesky(&mut chol, n);
+                Some(Quake { spec: q.clone(), ln_median, tau, phi, chol, n, vs30: sc.network.vs30 })
+            }
+        };
+        let ids = c.sites.iter().map(|s| s.id.clone()).collect();
+        Ok(Prepared { quake, ids })
+    }
+
+    /// PGA (g) per site for one replica.
+    fn intensities(&self, seed: u64) -> Vec<f64> {
+        let Some(q) = &self.quake else { return Vec::new() };
+        if !q.spec.residuals {
+            return q.ln_median.iter().map(|x| x.exp()).collect();
+        }
+        let mut s = stream(seed, "earthquake", "inter-event");
+        let eta = q.tau * s.standard_normal();
+        let mut z = Vec::with_capacity(q.n);
+        let mut sw = stream(seed, "earthquake", "intra-event");
+        for _ in 0..q.n {
+            z.push(sw.standard_normal());
+        }
+        (0..q.n)
+            .map(|i| {
+                let mut e = 0.0;
+                for k in 0..=i {
+                    e += q.chol[i * q.n + k] * z[k];
+                }
+                (q.ln_median[i] + eta + q.phi[i] * e).exp()
+            })
+            .collect()
+    }
+
+    /// Samples damage and repairs for one replica.
+    pub fn sample(&self, seed: u64, c: &Community, r: &RestorationSpec) -> Vec<SiteDamage> {
+        let pga = self.intensities(seed);
+        if pga.is_empty() {
+            return Vec::new();
+        }
+        let Ok(lib) = FragilityLibrary::builtin() else { return Vec::new() };
+        let mut out = Vec::new();
+        for (i, s) in c.sites.iter().enumerate() {
+            let Some(class) = lib.get(&s.fragility) else { continue };
+            let mut st: Stream = stream(seed, &self.ids[i], "damage");
+            let ds = class.state_for_uniform(pga[i], st.uniform()) as u8;
+            if ds >= failure_state(s.kind) {
+                out.push(SiteDamage { site: i, damage_state: ds, intensity: pga[i], fail_h: 0.0, repair_h: None });
+            }
+        }
+        schedule_repairs(&mut out, c, r, seed);
+        out
+    }
+
+    /// The hazard footprint for the map: median PGA on a grid around the
+    /// sites, and the fault trace.
+    pub fn footprint(&self, c: &Community) -> Footprint {
+        let Some(q) = &self.quake else {
+            return Footprint { label: "no local hazard".into(), cell: (0.01, 0.01), ..Default::default() };
+        };
+        let Ok(model) = model_by_name(&q.spec.gmpe, &q.spec.region) else { return Footprint::default() };
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for s in &c.sites {
+            x0 = x0.min(s.lon);
+            x1 = x1.max(s.lon);
+            y0 = y0.min(s.lat);
+            y1 = y1.max(s.lat);
+        }
+        let pad = ((x1 - x0).max(y1 - y0) * 0.15).max(0.01);
+        let (x0, x1, y0, y1) = (x0 - pad, x1 + pad, y0 - pad, y1 + pad);
+        let nx = 40;
+        let ny = 40;
+        let (cw, ch) = ((x1 - x0) / nx as f64, (y1 - y0) / ny as f64);
+        let mut cells = Vec::with_capacity(nx * ny);
+        for i in 0..nx {
+            for j in 0..ny {
+                let lon = x0 + (i as f64 + 0.5) * cw;
+                let lat = y0 + (j as f64 + 0.5) * ch;
+                let (rrup, rjb) = fault_distances(&q.spec, lat, lon);
+                let input = GmpeInput {
+                    mag: q.spec.magnitude,
+                    rake: q.spec.rake_deg,
+                    hypo_depth: q.spec.hypo_depth_km,
+                    rrup,
+                    rjb,
+                    vs30: q.vs30,
+                };
+                if let Ok(gm) = model.compute(&input, Imt::Pga) {
+                    cells.push((lon, lat, gm.median));
+                }
+            }
+        }
+        let st = q.spec.strike_deg.to_radians();
+        let half = q.spec.length_km / 2.0;
+        let ky = 111.195;
+        let kx = ky * q.spec.lat.to_radians().cos();
+        let end = |sgn: f64| (q.spec.lon + sgn * half * st.sin() / kx, q.spec.lat + sgn * half * st.cos() / ky);
+        Footprint { cells, cell: (cw, ch), label: "median PGA (g)".into(), trace: vec![end(-1.0), end(1.0)] }
+    }
+}
+
+/// Assigns repair times with crews (see the module docs).
+fn schedule_repairs(jobs: &mut [SiteDamage], c: &Community, r: &RestorationSpec, seed: u64) {
+    if jobs.is_empty() || r.crews == 0 {
+        return;
+    }
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (sa, sb) = (&c.sites[jobs[a].site], &c.sites[jobs[b].site]);
+        sb.critical_mw
+            .total_cmp(&sa.critical_mw)
+            .then(jobs[b].damage_state.cmp(&jobs[a].damage_state))
+            .then(jobs[a].site.cmp(&jobs[b].site))
+    });
+    // Crew state: (free at hour, lat, lon).
+    let mut crews: Vec<(f64, f64, f64)> = (0..r.crews).map(|_| (r.mobilisation_h.max(0.0), c.substation.0, c.substation.1)).collect();
+    let speed = r.travel_speed_kmh.max(1e-3);
+    for j in order {
+        let site = &c.sites[jobs[j].site];
+        // The crew that can arrive first (ties: lowest index).
+        let mut best = 0;
+        let mut best_t = f64::INFINITY;
+        for (k, cr) in crews.iter().enumerate() {
+            let t = cr.0 + haversine_km(cr.1, cr.2, site.lat, site.lon) * 1.3 / speed;
+            if t < best_t {
+                best_t = t;
+                best = k;
+            }
+        }
+        let (mean, sd) = restoration_days(site.kind, jobs[j].damage_state);
+        let mut s = stream(seed, &site.id, "repair");
+        let days = (mean + sd * s.standard_normal()).max(1.0 / 24.0);
+        let done = best_t + days * 24.0;
+        jobs[j].repair_h = Some(done);
+        crews[best] = (done, site.lat, site.lon);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quake() -> EarthquakeSpec {
+        EarthquakeSpec {
+            gmpe: "sm99-crustal".into(),
+            region: "global".into(),
+            magnitude: 7.0,
+            rake_deg: 180.0,
+            hypo_depth_km: 10.0,
+            lat: 33.0,
+            lon: 131.0,
+            strike_deg: 90.0,
+            dip_deg: 90.0,
+            length_km: 20.0,
+            width_km: 10.0,
+            top_depth_km: 2.0,
+            residuals: true,
+        }
+    }
+
+    #[test]
+    fn vertical_strike_slip_fault_distances() {
+        let q = quake();
+        // A site 5 km north of the fault's middle: Rjb = 5, Rrup = sqrt(25 + 4).
+        let lat = 33.0 + 5.0 / 111.195;
+        let (rrup, rjb) = fault_distances(&q, lat, 131.0);
+        assert!((rjb - 5.0).abs() < 1e-6, "{rjb}");
+        assert!((rrup - 29f64.sqrt()).abs() < 1e-6, "{rrup}");
+        // Beyond the east end by 3 km, on the trace line: Rjb = 3.
+        let kx = 111.195 * 33f64.to_radians().cos();
+        let (_, rjb) = fault_distances(&q, 33.0, 131.0 + 13.0 / kx);
+        assert!((rjb - 3.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn dipping_fault_site_above_the_plane_has_zero_rjb() {
+        let mut q = quake();
+        q.dip_deg = 45.0;
+        q.top_depth_km = 0.0;
+        // Down-dip direction for strike 90 is south. A site 4 km south is
+        // above the plane (projection width 10 cos 45 = 7.07 km).
+        let (rrup, rjb) = fault_distances(&q, 33.0 - 4.0 / 111.195, 131.0);
+        assert!(rjb.abs() < 1e-9);
+        assert!((rrup - 4.0 * 45f64.to_radians().sin()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn restoration_curve_inversion() {
+        let c = [[13.0, 0.12], [24.0, 0.33], [49.0, 0.99]];
+        assert!((invert_curve(&c, 0.06).unwrap_or(0.0) - 6.5).abs() < 1e-12);
+        assert!((invert_curve(&c, 0.33).unwrap_or(0.0) - 24.0).abs() < 1e-12);
+        assert_eq!(invert_curve(&c, 0.995), None);
+    }
+}

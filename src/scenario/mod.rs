@@ -1,0 +1,467 @@
+//! `blackstart run`: scenario files, the community's operation over time,
+//! resilience metrics and plots.
+//!
+//! A scenario (TOML, see [`schema`] and `examples/scenarios/README.md`) is
+//! loaded and validated ([`load`]), resolved into replica-independent inputs
+//! (network, demand and PV tables, hazard intensities), then every replica
+//! samples its damage, repairs, upstream restoration and clouds from named
+//! random streams and runs the discrete-event model of [`sim`]. Replicas run
+//! in parallel; results are merged in replica order, so every output file
+//! has the same bytes whatever the thread count.
+
+pub mod community;
+pub mod hazard;
+pub mod metrics;
+pub mod plots;
+pub mod profiles;
+pub mod schema;
+pub mod sim;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::DateTime;
+use grid_model::assets::{MarkovCloudModel, Observer, PVLIB_DELTA_T_S, PvPlant, PvSystem, SunInstant};
+use sim_core::recorder::Recorder;
+use sim_core::rng::{replica_seed, stream};
+use sim_core::time::SimDuration;
+
+pub use schema::ScenarioFile;
+
+/// Errors of scenario loading and running.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// Path.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or does not match the schema.
+    #[error("{file}:{line}:{column}: {message}")]
+    Parse {
+        /// File.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What was expected.
+        message: String,
+    },
+    /// A value is invalid (the message says where and why).
+    #[error("{0}")]
+    Invalid(String),
+    /// The simulation failed.
+    #[error("simulation failed: {0}")]
+    Sim(String),
+    /// Writing outputs failed.
+    #[error("cannot write outputs: {0}")]
+    Output(String),
+}
+
+impl From<sim_core::SimError> for ScenarioError {
+    fn from(e: sim_core::SimError) -> Self {
+        ScenarioError::Sim(e.to_string())
+    }
+}
+
+/// A loaded scenario with its source text (for error locations).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The parsed file.
+    pub file: ScenarioFile,
+    /// The source text.
+    pub text: String,
+    /// The file name used in messages.
+    pub name: String,
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(offset, |p| offset - p - 1) + 1;
+    (line, col)
+}
+
+impl Loaded {
+    /// `file:line:col` of the first place `needle` appears as a quoted
+    /// string or a key; `file` alone if it does not.
+    pub fn at(&self, needle: &str) -> String {
+        let quoted = format!("\"{needle}\"");
+        let pos = self
+            .text
+            .find(&quoted)
+            .or_else(|| self.text.find(&format!("{needle} =")))
+            .or_else(|| self.text.find(needle));
+        match pos {
+            Some(p) => {
+                let (l, c) = line_col(&self.text, p);
+                format!("{}:{l}:{c}", self.name)
+            }
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Reads and parses a scenario file.
+pub fn load(path: impl AsRef<Path>) -> Result<Loaded, ScenarioError> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse(&text, &path.display().to_string())
+}
+
+/// Parses scenario text; `name` is used in messages.
+pub fn parse(text: &str, name: &str) -> Result<Loaded, ScenarioError> {
+    let file: ScenarioFile = toml::from_str(text).map_err(|e| {
+        let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+        ScenarioError::Parse {
+            file: name.to_string(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    Ok(Loaded {
+        file,
+        text: text.to_string(),
+        name: name.to_string(),
+    })
+}
+
+/// Overrides from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Replicas (overrides the file).
+    pub replicas: Option<u32>,
+    /// Seed (overrides the file).
+    pub seed: Option<u64>,
+    /// Threads (0: Rayon's default, `RAYON_NUM_THREADS` or the core count).
+    pub threads: usize,
+    /// Record per-microgrid and per-asset series (true) or the system only.
+    pub detail: bool,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// Everything a run produces.
+#[derive(Debug)]
+pub struct RunResults {
+    /// The scenario as resolved (defaults and overrides filled in).
+    pub resolved: ScenarioFile,
+    /// All replicas' time series and events, in replica order.
+    pub recorder: Recorder,
+    /// Per-replica metrics.
+    pub replica_metrics: Vec<BTreeMap<&'static str, f64>>,
+    /// Served-fraction band over time.
+    pub served_band: plots::Band,
+    /// Critical-served band over time.
+    pub critical_band: plots::Band,
+    /// Restoration band: fraction of damaged sites back in service.
+    pub restoration_band: plots::Band,
+    /// Map points.
+    pub map: Vec<plots::MapPoint>,
+    /// Hazard footprint.
+    pub footprint: plots::Footprint,
+    /// Per-replica raw results (checks in tests).
+    pub replicas: Vec<sim::ReplicaResult>,
+    /// Control interval in hours.
+    pub dt_h: f64,
+}
+
+/// Resolves the time frame: (start unix seconds, UTC offset seconds,
+/// interval, steps).
+fn time_frame(l: &Loaded) -> Result<(i64, i32, SimDuration, usize), ScenarioError> {
+    let m = &l.file.scenario;
+    let start = DateTime::parse_from_rfc3339(&m.start).map_err(|e| {
+        ScenarioError::Invalid(format!(
+            "{}: start `{}` is not an RFC 3339 time with a UTC offset (e.g. 2016-04-16T01:25:00+09:00): {e}",
+            l.at("start"),
+            m.start
+        ))
+    })?;
+    let dur = |s: &str, key: &str| -> Result<SimDuration, ScenarioError> {
+        let d: SimDuration = s.parse().map_err(|e| {
+            ScenarioError::Invalid(format!("{}: {key} `{s}` is not a duration like 15min, 6h or 7d: {e}", l.at(key)))
+        })?;
+        if d.as_millis() <= 0 {
+            return Err(ScenarioError::Invalid(format!("{}: {key} must be positive, got `{s}`", l.at(key))));
+        }
+        Ok(d)
+    };
+    let horizon = dur(&m.horizon, "horizon")?;
+    let interval = dur(&m.control_interval, "control_interval")?;
+    if interval.as_millis() < 60_000 || interval > horizon {
+        return Err(ScenarioError::Invalid(format!(
+            "{}: control_interval must be at least 1 minute and at most the horizon",
+            l.at("control_interval")
+        )));
+    }
+    let steps = (horizon.as_millis() / interval.as_millis()) as usize;
+    Ok((start.timestamp(), start.offset().local_minus_utc(), interval, steps))
+}
+
+/// Runs a scenario.
+pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
+    let mut resolved = l.file.clone();
+    if let Some(r) = opts.replicas {
+        resolved.scenario.replicas = r;
+    }
+    if let Some(s) = opts.seed {
+        resolved.scenario.seed = s;
+    }
+    if resolved.scenario.replicas == 0 {
+        return Err(ScenarioError::Invalid(format!("{}: replicas must be at least 1", l.at("replicas"))));
+    }
+    let (start_unix, offset_s, interval, steps) = time_frame(l)?;
+    let community = community::build(&resolved, &|k| l.at(k))?;
+    // Fill the defaults into the resolved copy.
+    for mg in &mut resolved.microgrids {
+        for ld in &mut mg.loads {
+            if let Some(a) = community.loads.iter().find(|a| a.id == ld.id) {
+                ld.priority = Some(
+                    match a.priority {
+                        grid_model::Priority::Critical => "critical",
+                        grid_model::Priority::Essential => "essential",
+                        grid_model::Priority::Normal => "normal",
+                    }
+                    .to_string(),
+                );
+                ld.sheddable = Some(a.sheddable);
+            }
+        }
+    }
+    if !matches!(resolved.policy.kind.as_str(), "priority" | "none") {
+        return Err(ScenarioError::Invalid(format!(
+            "{}: policy kind `{}` is not known: expected priority or none",
+            l.at("kind"),
+            resolved.policy.kind
+        )));
+    }
+    let hz = hazard::Prepared::new(&resolved, &community, &|k| l.at(k))?;
+    let dt_h = interval.as_hours_f64();
+    // Replica-independent tables.
+    let mut demand = Vec::with_capacity(steps);
+    let mut pv = Vec::with_capacity(steps);
+    let plants: Vec<PvPlant> = community
+        .pvs
+        .iter()
+        .map(|p| {
+            PvPlant::new(Observer::new(p.lat, p.lon), PvSystem::new(p.tilt_deg, p.azimuth_deg, p.dc_kw))
+                .map_err(|e| ScenarioError::Invalid(format!("{}: pv `{}`: {e}", l.at(&p.id), p.id)))
+        })
+        .collect::<Result<_, _>>()?;
+    for k in 0..steps {
+        let t = start_unix as f64 + k as f64 * interval.as_secs_f64();
+        let local_h = ((t + f64::from(offset_s)) / 3600.0).rem_euclid(24.0);
+        demand.push(community.loads.iter().map(|ld| ld.peak_mw * profiles::at(ld.class, local_h)).collect());
+        let inst = SunInstant::new(t, PVLIB_DELTA_T_S);
+        pv.push(
+            plants
+                .iter()
+                .map(|p| {
+                    let mut row = [0.0; 11];
+                    for (j, v) in row.iter_mut().enumerate() {
+                        *v = p.output_at(&inst, j as f64 / 10.0).ac_kw.max(0.0) / 1000.0;
+                    }
+                    row
+                })
+                .collect(),
+        );
+    }
+    let prep = sim::Prepared {
+        community,
+        steps,
+        interval,
+        demand,
+        pv,
+        policy: resolved.policy.kind.clone(),
+        reserves: (resolved.policy.reserve_normal, resolved.policy.reserve_essential),
+        detail: opts.detail,
+    };
+    let n = resolved.scenario.replicas;
+    let seed = resolved.scenario.seed;
+    let pb = if opts.progress {
+        let pb = indicatif::ProgressBar::new(u64::from(n));
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} replicas {bar:40} {pos}/{len} [{elapsed_precise} < {eta_precise}]") {
+            pb.set_style(style);
+        }
+        Some(pb)
+    } else {
+        None
+    };
+    let done = AtomicU64::new(0);
+    let cloud_model = MarkovCloudModel::default();
+    let upstream = resolved.upstream.clone();
+    let restoration = resolved.restoration.clone();
+    let results = sim_core::replica::try_run_replicas(n, seed, opts.threads, |r, rseed| {
+        let damage = hz.sample(rseed, &prep.community, &restoration);
+        let (upstream_lost, upstream_back_h) = if upstream.blackout {
+            let mut s = stream(rseed, "upstream", "restore");
+            (true, hazard::invert_curve(&upstream.restore_curve, s.uniform()))
+        } else {
+            (false, None)
+        };
+        let mut cs = stream(rseed, "weather", "cloud");
+        let mut u = || cs.uniform();
+        let cloud = cloud_model.factors(prep.steps, interval.as_secs_f64(), &mut u);
+        let plan = sim::ReplicaPlan { damage, upstream_lost, upstream_back_h, cloud };
+        let out = sim::run_replica(&prep, &plan, r).map_err(|e| ScenarioError::Sim(e.to_string()));
+        done.fetch_add(1, Ordering::Relaxed);
+        if let Some(pb) = &pb {
+            pb.inc(1);
+        }
+        out.map(|o| (o, plan.damage))
+    })?;
+    let _ = replica_seed; // seeds derive inside run_replicas (replica_seed)
+    if let Some(pb) = &pb {
+        pb.finish_and_clear();
+    }
+    let mut replicas = Vec::with_capacity(results.len());
+    let mut damages = Vec::with_capacity(results.len());
+    for (res, dmg) in results {
+        replicas.push(res);
+        damages.push(dmg);
+    }
+    let recorder = Recorder::concat(replicas.iter().map(|r| &r.recorder));
+    let replica_metrics: Vec<_> = replicas.iter().map(|r| metrics::replica_metrics(r, dt_h)).collect();
+    let hours: Vec<f64> = (0..steps).map(|k| k as f64 * dt_h).collect();
+    let band = |f: &dyn Fn(&sim::ReplicaResult, usize) -> f64| {
+        let mut b = plots::Band { hours: hours.clone(), ..Default::default() };
+        for k in 0..steps {
+            let v: Vec<f64> = replicas.iter().map(|r| f(r, k)).collect();
+            let s = metrics::summarise(&v);
+            b.p5.push(s.get("p5").copied().unwrap_or(f64::NAN));
+            b.p50.push(s.get("p50").copied().unwrap_or(f64::NAN));
+            b.p95.push(s.get("p95").copied().unwrap_or(f64::NAN));
+            b.mean.push(s.get("mean").copied().unwrap_or(f64::NAN));
+        }
+        b
+    };
+    let served_band = band(&|r, k| r.served_fraction[k]);
+    let critical_band = band(&|r, k| r.critical_fraction[k]);
+    let restoration_band = {
+        let mut b = plots::Band { hours: hours.clone(), ..Default::default() };
+        for k in 0..steps {
+            let t = k as f64 * dt_h;
+            let v: Vec<f64> = damages
+                .iter()
+                .map(|d| {
+                    if d.is_empty() {
+                        1.0
+                    } else {
+                        d.iter().filter(|x| x.repair_h.is_some_and(|h| h <= t)).count() as f64 / d.len() as f64
+                    }
+                })
+                .collect();
+            let s = metrics::summarise(&v);
+            b.p5.push(s["p5"]);
+            b.p50.push(s["p50"]);
+            b.p95.push(s["p95"]);
+            b.mean.push(s["mean"]);
+        }
+        b
+    };
+    let c = &prep.community;
+    let map = c
+        .sites
+        .iter()
+        .enumerate()
+        .map(|(si, s)| plots::MapPoint {
+            lon: s.lon,
+            lat: s.lat,
+            p_fail: damages.iter().filter(|d| d.iter().any(|x| x.site == si)).count() as f64 / f64::from(n),
+            big: matches!(s.kind, community::SiteKind::Substation | community::SiteKind::Feeder(_)),
+        })
+        .collect();
+    let footprint = hz.footprint(c);
+    Ok(RunResults {
+        resolved,
+        recorder,
+        replica_metrics,
+        served_band,
+        critical_band,
+        restoration_band,
+        map,
+        footprint,
+        replicas,
+        dt_h,
+    })
+}
+
+/// The summary JSON: `{"scenario", "replicas_run", "seed", "aggregate":
+/// {METRIC: {mean, p5, p50, p95}}, "replicas": [{METRIC: value}]}`.
+pub fn summary_json(res: &RunResults) -> serde_json::Value {
+    let mut agg = serde_json::Map::new();
+    for m in metrics::METRICS {
+        let v: Vec<f64> = res.replica_metrics.iter().map(|r| r[m]).collect();
+        let s = metrics::summarise(&v);
+        agg.insert(m.to_string(), serde_json::json!(s));
+    }
+    let reps: Vec<serde_json::Value> = res.replica_metrics.iter().map(|r| serde_json::json!(r)).collect();
+    serde_json::json!({
+        "scenario": res.resolved.scenario.name,
+        "replicas_run": res.replica_metrics.len(),
+        "seed": res.resolved.scenario.seed,
+        "policy": res.resolved.policy.kind,
+        "aggregate": agg,
+        "replicas": reps,
+    })
+}
+
+/// Writes every output file into `dir`; returns the paths written.
+pub fn write_outputs(res: &RunResults, dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
+    let o = |e: String| ScenarioError::Output(e);
+    std::fs::create_dir_all(dir).map_err(|e| o(format!("{}: {e}", dir.display())))?;
+    let mut written = Vec::new();
+    let ts = dir.join("timeseries.parquet");
+    res.recorder.write_parquet(&ts).map_err(|e| o(e.to_string()))?;
+    written.push(ts);
+    let ev = dir.join("events.parquet");
+    res.recorder.write_events_parquet(&ev).map_err(|e| o(e.to_string()))?;
+    written.push(ev);
+    let sj = dir.join("summary.json");
+    let text = serde_json::to_string_pretty(&summary_json(res)).map_err(|e| o(e.to_string()))?;
+    std::fs::write(&sj, text + "\n").map_err(|e| o(format!("{}: {e}", sj.display())))?;
+    written.push(sj);
+    let rs = dir.join("scenario.resolved.toml");
+    let toml_text = toml::to_string_pretty(&res.resolved).map_err(|e| o(e.to_string()))?;
+    std::fs::write(&rs, toml_text).map_err(|e| o(format!("{}: {e}", rs.display())))?;
+    written.push(rs);
+    let name = &res.resolved.scenario.name;
+    plots::write_band_chart(
+        dir,
+        "resilience_curve",
+        &format!("{name}: served load"),
+        "served fraction of demand",
+        &[
+            ("all load", &res.served_band, plotters::style::RGBColor(31, 119, 180)),
+            ("critical load", &res.critical_band, plotters::style::RGBColor(214, 39, 40)),
+        ],
+    )
+    .map_err(o)?;
+    written.push(dir.join("resilience_curve.png"));
+    written.push(dir.join("resilience_curve.svg"));
+    plots::write_band_chart(
+        dir,
+        "restoration_curve",
+        &format!("{name}: restoration of damaged assets"),
+        "fraction of damaged assets repaired",
+        &[("repaired", &res.restoration_band, plotters::style::RGBColor(44, 160, 44))],
+    )
+    .map_err(o)?;
+    written.push(dir.join("restoration_curve.png"));
+    written.push(dir.join("restoration_curve.svg"));
+    plots::write_map(dir, &format!("{name}: damage probability"), &res.map, &res.footprint).map_err(o)?;
+    written.push(dir.join("damage_map.png"));
+    written.push(dir.join("damage_map.svg"));
+    Ok(written)
+}

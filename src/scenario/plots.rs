@@ -1,0 +1,211 @@
+//! Plots (plotters, PNG and SVG): the resilience curve with percentile
+//! bands, the restoration curve, and a map of the assets coloured by damage
+//! probability over the hazard footprint.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// Registers the embedded font (DejaVu Sans) once.
+fn font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// A band over time: p5, p50, p95 and mean per step.
+#[derive(Debug, Clone, Default)]
+pub struct Band {
+    /// Hours since the event.
+    pub hours: Vec<f64>,
+    /// 5th percentile.
+    pub p5: Vec<f64>,
+    /// Median.
+    pub p50: Vec<f64>,
+    /// 95th percentile.
+    pub p95: Vec<f64>,
+    /// Mean.
+    pub mean: Vec<f64>,
+}
+
+/// A point on the map.
+#[derive(Debug, Clone)]
+pub struct MapPoint {
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Probability of failure over replicas.
+    pub p_fail: f64,
+    /// Marker size class: 0 asset, 1 substation/feeder.
+    pub big: bool,
+}
+
+type PlotResult = Result<(), String>;
+
+fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+fn band_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    ylabel: &str,
+    bands: &[(&str, &Band, RGBColor)],
+) -> PlotResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let xmax = bands
+        .iter()
+        .flat_map(|b| b.1.hours.last().copied())
+        .fold(1.0f64, f64::max);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..xmax, 0.0..1.05)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("hours after the event")
+        .y_desc(ylabel)
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    for (name, b, color) in bands {
+        let mut poly: Vec<(f64, f64)> = b.hours.iter().copied().zip(b.p95.iter().copied()).collect();
+        poly.extend(b.hours.iter().copied().zip(b.p5.iter().copied()).rev());
+        chart.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.2).filled()))).map_err(err)?;
+        let c = *color;
+        chart
+            .draw_series(LineSeries::new(b.hours.iter().copied().zip(b.p50.iter().copied()), c.stroke_width(2)))
+            .map_err(err)?
+            .label(format!("{name}: median, 5-95 % band"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        chart
+            .draw_series(LineSeries::new(b.hours.iter().copied().zip(b.mean.iter().copied()), c.mix(0.6)))
+            .map_err(err)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+/// Writes `NAME.png` and `NAME.svg` with one or more bands.
+pub fn write_band_chart(dir: &Path, name: &str, title: &str, ylabel: &str, bands: &[(&str, &Band, RGBColor)]) -> PlotResult {
+    font();
+    let png = dir.join(format!("{name}.png"));
+    let svg = dir.join(format!("{name}.svg"));
+    band_chart(BitMapBackend::new(&png, (960, 540)).into_drawing_area(), title, ylabel, bands)?;
+    band_chart(SVGBackend::new(&svg, (960, 540)).into_drawing_area(), title, ylabel, bands)
+}
+
+fn ramp(p: f64) -> RGBColor {
+    // Green (0) - yellow (0.5) - red (1).
+    let p = p.clamp(0.0, 1.0);
+    if p < 0.5 {
+        RGBColor((510.0 * p) as u8, 170, 60)
+    } else {
+        RGBColor(230, (170.0 * (1.0 - (p - 0.5) * 2.0)) as u8, 40)
+    }
+}
+
+/// The hazard footprint: a grid of (lon, lat, intensity) cells and the
+/// intensity unit, plus optional fault trace.
+#[derive(Debug, Clone, Default)]
+pub struct Footprint {
+    /// Cells: lon, lat, value.
+    pub cells: Vec<(f64, f64, f64)>,
+    /// Cell size (degrees lon, lat).
+    pub cell: (f64, f64),
+    /// Label of the intensity (e.g. "median PGA (g)").
+    pub label: String,
+    /// Fault trace (lon, lat) points.
+    pub trace: Vec<(f64, f64)>,
+}
+
+fn map_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, pts: &[MapPoint], fp: &Footprint) -> PlotResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for p in pts {
+        x0 = x0.min(p.lon);
+        x1 = x1.max(p.lon);
+        y0 = y0.min(p.lat);
+        y1 = y1.max(p.lat);
+    }
+    let pad = ((x1 - x0).max(y1 - y0) * 0.15).max(0.01);
+    let (x0, x1, y0, y1) = (x0 - pad, x1 + pad, y0 - pad, y1 + pad);
+    let vmax = fp.cells.iter().map(|c| c.2).fold(0.0f64, f64::max).max(1e-9);
+    let vmin = fp.cells.iter().map(|c| c.2).fold(f64::INFINITY, f64::min).min(vmax);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("longitude (deg E)")
+        .y_desc("latitude (deg N)")
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(err)?;
+    let (cw, ch) = fp.cell;
+    chart
+        .draw_series(fp.cells.iter().map(|&(lon, lat, v)| {
+            let a = 0.05 + 0.55 * ((v - vmin) / (vmax - vmin).max(1e-12));
+            Rectangle::new([(lon - cw / 2.0, lat - ch / 2.0), (lon + cw / 2.0, lat + ch / 2.0)], BLUE.mix(a).filled())
+        }))
+        .map_err(err)?
+        .label(format!("hazard: {} from {vmin:.3} (light) to {vmax:.3} (dark)", fp.label))
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BLUE.mix(0.4).filled()));
+    if fp.trace.len() >= 2 {
+        chart
+            .draw_series(LineSeries::new(fp.trace.iter().copied(), BLACK.stroke_width(3)))
+            .map_err(err)?
+            .label("fault trace")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
+    }
+    chart
+        .draw_series(pts.iter().map(|p| {
+            Circle::new((p.lon, p.lat), if p.big { 9 } else { 6 }, ramp(p.p_fail).filled())
+        }))
+        .map_err(err)?
+        .label("asset: colour = P(failure), green 0 - red 1")
+        .legend(|(x, y)| Circle::new((x + 10, y), 5, ramp(0.5).filled()));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+/// Writes `damage_map.png` and `damage_map.svg`.
+pub fn write_map(dir: &Path, title: &str, pts: &[MapPoint], fp: &Footprint) -> PlotResult {
+    font();
+    let png = dir.join("damage_map.png");
+    let svg = dir.join("damage_map.svg");
+    map_chart(BitMapBackend::new(&png, (900, 800)).into_drawing_area(), title, pts, fp)?;
+    map_chart(SVGBackend::new(&svg, (900, 800)).into_drawing_area(), title, pts, fp)
+}

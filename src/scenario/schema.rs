@@ -1,0 +1,453 @@
+//! The scenario file (TOML): its fields, units and defaults.
+//!
+//! Every table rejects unknown keys, so a typo is an error that names the
+//! file, line and column. Units are in the key names (`_kw`, `_kwh`, `_km`,
+//! `_h`, `_deg`, `_l`). See `examples/scenarios/README.md` for a
+//! field-by-field description with examples.
+
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Name, description, time frame, replicas and seed.
+    pub scenario: Meta,
+    /// How the network is built.
+    pub network: NetworkSpec,
+    /// The microgrids of the community.
+    #[serde(rename = "microgrid", default)]
+    pub microgrids: Vec<MicrogridSpec>,
+    /// The hazard.
+    pub hazard: HazardSpec,
+    /// Availability of the upstream (bulk) grid.
+    #[serde(default)]
+    pub upstream: UpstreamSpec,
+    /// Repair crews and dispatch.
+    #[serde(default)]
+    pub restoration: RestorationSpec,
+    /// The response policy.
+    #[serde(default)]
+    pub policy: PolicySpec,
+}
+
+/// Scenario metadata and time frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Short name (used in outputs).
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// Sources of the published parameters used.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Start of the simulation (the event time), RFC 3339 with a UTC offset,
+    /// e.g. `2016-04-16T01:25:00+09:00`.
+    pub start: String,
+    /// Simulated span, e.g. `7d`.
+    #[serde(default = "default_horizon")]
+    pub horizon: String,
+    /// Control interval, e.g. `15min`.
+    #[serde(default = "default_interval")]
+    pub control_interval: String,
+    /// Number of replicas.
+    #[serde(default = "default_replicas")]
+    pub replicas: u32,
+    /// Master seed.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn default_horizon() -> String {
+    "7d".into()
+}
+fn default_interval() -> String {
+    "15min".into()
+}
+fn default_replicas() -> u32 {
+    100
+}
+
+/// The network generator's parameters (the "community" builder, see
+/// `scenario::community`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// Network kind: only `community` for now.
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    /// Name of the distribution substation that feeds the community.
+    #[serde(default = "default_substation")]
+    pub substation: String,
+    /// Substation latitude (degrees north).
+    pub substation_lat: f64,
+    /// Substation longitude (degrees east).
+    pub substation_lon: f64,
+    /// Distribution voltage (kV).
+    #[serde(default = "default_kv")]
+    pub base_kv: f64,
+    /// Feeder series resistance (ohm/km).
+    #[serde(default = "default_r")]
+    pub r_ohm_per_km: f64,
+    /// Feeder series reactance (ohm/km).
+    #[serde(default = "default_x")]
+    pub x_ohm_per_km: f64,
+    /// Route factor: line length over straight-line distance.
+    #[serde(default = "default_route")]
+    pub route_factor: f64,
+    /// Import limit of the substation (kW).
+    #[serde(default = "default_import")]
+    pub import_limit_kw: f64,
+    /// Fragility class of the substation (HAZUS id, e.g. `ESS1`).
+    #[serde(default = "default_ss_frag")]
+    pub substation_fragility: String,
+    /// Fragility class of feeder sections (e.g. `EDC2`).
+    #[serde(default = "default_feeder_frag")]
+    pub feeder_fragility: String,
+    /// Site Vs30 (m/s) for ground motion.
+    #[serde(default = "default_vs30")]
+    pub vs30: f64,
+}
+
+fn default_kind() -> String {
+    "community".into()
+}
+fn default_substation() -> String {
+    "substation".into()
+}
+fn default_kv() -> f64 {
+    6.6
+}
+/// 6.6 kV overhead line, hard-drawn copper 60 mm²: about 0.30 ohm/km
+/// resistance and 0.35 ohm/km reactance (typical Japanese distribution
+/// values; an assumption, not a cited standard).
+fn default_r() -> f64 {
+    0.30
+}
+fn default_x() -> f64 {
+    0.35
+}
+fn default_route() -> f64 {
+    1.3
+}
+fn default_import() -> f64 {
+    1.0e9
+}
+fn default_ss_frag() -> String {
+    "ESS1".into()
+}
+fn default_feeder_frag() -> String {
+    "EDC2".into()
+}
+fn default_vs30() -> f64 {
+    400.0
+}
+
+/// One microgrid: a set of facilities and sources behind a point of common
+/// coupling (PCC) on the community feeder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MicrogridSpec {
+    /// Name (unique).
+    pub name: String,
+    /// PCC latitude.
+    pub lat: f64,
+    /// PCC longitude.
+    pub lon: f64,
+    /// Loads.
+    #[serde(rename = "load", default)]
+    pub loads: Vec<LoadSpec>,
+    /// PV systems.
+    #[serde(rename = "pv", default)]
+    pub pvs: Vec<PvSpec>,
+    /// Batteries (grid-forming inverters).
+    #[serde(rename = "battery", default)]
+    pub batteries: Vec<BatterySpec>,
+    /// Diesel generators (grid-forming).
+    #[serde(rename = "diesel", default)]
+    pub diesels: Vec<DieselSpec>,
+}
+
+/// A load (a facility or a block of customers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadSpec {
+    /// Id (unique in the scenario).
+    pub id: String,
+    /// Class: `hospital`, `shelter`, `water_pump`, `residential`,
+    /// `commercial` (selects the daily shape and default priority).
+    pub class: String,
+    /// Peak demand (kW).
+    pub peak_kw: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Priority: `critical`, `essential` or `normal`; default by class
+    /// (hospital, shelter, water_pump: critical; commercial: essential;
+    /// residential: normal).
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// Fraction of demand that may be curtailed without disconnecting;
+    /// default by class (critical 0, essential 0.2, normal 0.3).
+    #[serde(default)]
+    pub sheddable: Option<f64>,
+    /// Customers behind this load (for SAIFI/SAIDI); default 1.
+    #[serde(default = "one")]
+    pub customers: u32,
+    /// Power factor (lagging).
+    #[serde(default = "default_pf")]
+    pub power_factor: f64,
+}
+
+fn one() -> u32 {
+    1
+}
+fn default_pf() -> f64 {
+    0.95
+}
+
+/// A PV system.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PvSpec {
+    /// Id.
+    pub id: String,
+    /// DC capacity (kW).
+    pub dc_kw: f64,
+    /// Tilt (degrees from horizontal).
+    #[serde(default = "default_tilt")]
+    pub tilt_deg: f64,
+    /// Azimuth (degrees clockwise from north; 180 = south).
+    #[serde(default = "default_az")]
+    pub azimuth_deg: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+fn default_tilt() -> f64 {
+    30.0
+}
+fn default_az() -> f64 {
+    180.0
+}
+
+/// A battery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatterySpec {
+    /// Id.
+    pub id: String,
+    /// Energy (kWh).
+    pub energy_kwh: f64,
+    /// Inverter power (kW).
+    pub power_kw: f64,
+    /// Initial SoC (fraction).
+    #[serde(default = "default_soc0")]
+    pub soc0: f64,
+    /// SoC floor.
+    #[serde(default = "default_socmin")]
+    pub soc_min: f64,
+    /// SoC ceiling.
+    #[serde(default = "default_socmax")]
+    pub soc_max: f64,
+    /// One-way efficiency (charge = discharge); 0.95 gives 90 % round trip.
+    #[serde(default = "default_eta")]
+    pub efficiency: f64,
+    /// State of health (usable fraction of nameplate energy).
+    #[serde(default = "one_f")]
+    pub soh: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+fn default_soc0() -> f64 {
+    0.8
+}
+fn default_socmin() -> f64 {
+    0.1
+}
+fn default_socmax() -> f64 {
+    0.95
+}
+fn default_eta() -> f64 {
+    0.95
+}
+fn one_f() -> f64 {
+    1.0
+}
+
+/// A diesel generator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DieselSpec {
+    /// Id.
+    pub id: String,
+    /// Rated power (kW).
+    pub rated_kw: f64,
+    /// Fuel in the tank at the start (litres).
+    pub fuel_l: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+/// The hazard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum HazardSpec {
+    /// An earthquake on a finite fault (or a point source when
+    /// `length_km = width_km = 0`).
+    Earthquake(EarthquakeSpec),
+    /// No local damage: only the upstream grid fails (e.g. a system-wide
+    /// blackout after a remote event), see `[upstream]`.
+    None,
+}
+
+/// Earthquake parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarthquakeSpec {
+    /// Ground-motion model: `sm99-crustal`, `sm99-interface`, `sm99-slab`,
+    /// `bssa14`.
+    #[serde(default = "default_gmpe")]
+    pub gmpe: String,
+    /// Region for BSSA14: `global`, `japan`, `china-turkey`.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// Moment magnitude.
+    pub magnitude: f64,
+    /// Rake (degrees).
+    pub rake_deg: f64,
+    /// Hypocentre depth (km).
+    pub hypo_depth_km: f64,
+    /// Fault centroid of the top edge: latitude.
+    pub lat: f64,
+    /// Fault centroid of the top edge: longitude.
+    pub lon: f64,
+    /// Strike (degrees).
+    #[serde(default)]
+    pub strike_deg: f64,
+    /// Dip (degrees).
+    #[serde(default = "default_dip")]
+    pub dip_deg: f64,
+    /// Length along strike (km); 0 for a point source.
+    #[serde(default)]
+    pub length_km: f64,
+    /// Down-dip width (km); 0 for a point source.
+    #[serde(default)]
+    pub width_km: f64,
+    /// Depth of the top edge (km).
+    #[serde(default)]
+    pub top_depth_km: f64,
+    /// Sample spatially correlated within-event residuals (Jayaram & Baker
+    /// 2009) and an inter-event residual; false uses medians.
+    #[serde(default = "yes")]
+    pub residuals: bool,
+}
+
+fn default_gmpe() -> String {
+    "sm99-crustal".into()
+}
+fn default_region() -> String {
+    "global".into()
+}
+fn default_dip() -> f64 {
+    90.0
+}
+fn yes() -> bool {
+    true
+}
+
+/// Upstream grid availability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamSpec {
+    /// The bulk grid is lost at the event time.
+    #[serde(default)]
+    pub blackout: bool,
+    /// Restoration curve of the bulk grid: `[hours after the event,
+    /// fraction of customers restored]`, increasing; each replica samples
+    /// the community's restoration time from it (inverse CDF, linear
+    /// between points).
+    #[serde(default)]
+    pub restore_curve: Vec<[f64; 2]>,
+}
+
+/// Repair crews.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestorationSpec {
+    /// Number of crews.
+    #[serde(default = "default_crews")]
+    pub crews: u32,
+    /// Crew travel speed (km/h).
+    #[serde(default = "default_speed")]
+    pub travel_speed_kmh: f64,
+    /// Hours before crews start work (mobilisation, inspection).
+    #[serde(default = "default_mobilisation")]
+    pub mobilisation_h: f64,
+}
+
+fn default_crews() -> u32 {
+    2
+}
+fn default_speed() -> f64 {
+    20.0
+}
+fn default_mobilisation() -> f64 {
+    2.0
+}
+
+impl Default for RestorationSpec {
+    fn default() -> Self {
+        RestorationSpec {
+            crews: default_crews(),
+            travel_speed_kmh: default_speed(),
+            mobilisation_h: default_mobilisation(),
+        }
+    }
+}
+
+/// The response policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// `priority` (the baseline: each microgrid alone, critical-first
+    /// reserve) or `none` (no reserve: batteries run until empty).
+    #[serde(default = "default_policy")]
+    pub kind: String,
+    /// SoC fraction under which normal loads are shed while islanded.
+    #[serde(default = "default_rn")]
+    pub reserve_normal: f64,
+    /// SoC fraction under which essential loads are shed while islanded.
+    #[serde(default = "default_re")]
+    pub reserve_essential: f64,
+}
+
+fn default_policy() -> String {
+    "priority".into()
+}
+fn default_rn() -> f64 {
+    0.5
+}
+fn default_re() -> f64 {
+    0.25
+}
+
+impl Default for PolicySpec {
+    fn default() -> Self {
+        PolicySpec {
+            kind: default_policy(),
+            reserve_normal: default_rn(),
+            reserve_essential: default_re(),
+        }
+    }
+}

@@ -1,0 +1,670 @@
+//! One replica: the discrete-event model that operates the community over
+//! the horizon (sim-core kernel), and its per-replica results.
+//!
+//! Events (sim-core phases in brackets; lower phases run first at equal
+//! times): `SiteFailed` and `SiteRepaired` [0], `UpstreamLost` and
+//! `UpstreamRestored` [0], `Control` [1] every control interval. Each
+//! `Control` step:
+//!
+//! 1. sets element statuses from damage and the upstream grid: a microgrid's
+//!    PCC switch is closed only while its feeder and the substation are up
+//!    and the upstream grid is available (it islands otherwise, and
+//!    re-synchronises when they return); batteries form the grid whenever
+//!    they are in service, diesels while they have fuel;
+//! 2. processes the topology (energised islands, one slack each: the
+//!    upstream source, else the grid-forming unit with the most headroom);
+//! 3. asks the policy for each energised island's commands and settles them
+//!    ([`grid_model::ops::settle`]);
+//! 4. runs an AC power flow per island (the slack takes the losses; the
+//!    loss estimate carries to the next step), so that per island
+//!    `generation = load served + storage charge + losses` holds exactly;
+//!    an island whose power flow fails collapses (serves nothing) for the
+//!    step;
+//! 5. integrates storage and fuel and records the step.
+
+use grid_model::network::Priority;
+use grid_model::ops::{IslandView, LoadDemand, Policy, PriorityShedding, settle};
+use grid_model::pf::{Init, PfOptions, PowerFlow};
+use grid_model::topology::SlackRule;
+use sim_core::prelude::*;
+use sim_core::recorder::{EntityKey, MetricKey};
+use sim_core::time::{SimDuration, SimTime};
+
+use super::community::{Community, SiteKind};
+use super::hazard::SiteDamage;
+
+/// Replica-independent, precomputed inputs.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The community as built.
+    pub community: Community,
+    /// Number of control steps.
+    pub steps: usize,
+    /// Control interval.
+    pub interval: SimDuration,
+    /// Demand per step and load (MW).
+    pub demand: Vec<Vec<f64>>,
+    /// PV AC output (MW) per step, PV and cloud level: `pv[step][pv][j]` at
+    /// clear-sky index `j / 10` (linear in between).
+    pub pv: Vec<Vec<[f64; 11]>>,
+    /// Policy: `priority` or `none`.
+    pub policy: String,
+    /// Reserve thresholds of the priority policy.
+    pub reserves: (f64, f64),
+    /// Record per-asset series (false: system only).
+    pub detail: bool,
+}
+
+/// Per-replica inputs sampled from the hazard and the upstream grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicaPlan {
+    /// Damaged sites with failure and repair times.
+    pub damage: Vec<SiteDamage>,
+    /// Upstream lost at the event (t = 0).
+    pub upstream_lost: bool,
+    /// Hours until the upstream grid returns (if lost).
+    pub upstream_back_h: Option<f64>,
+    /// Cloud factor (clear-sky index) per step.
+    pub cloud: Vec<f64>,
+}
+
+/// What one replica produces.
+#[derive(Debug, Clone)]
+pub struct ReplicaResult {
+    /// Time series and events.
+    pub recorder: Recorder,
+    /// Served fraction of demand per step (system).
+    pub served_fraction: Vec<f64>,
+    /// Served fraction of critical demand per step.
+    pub critical_fraction: Vec<f64>,
+    /// Energy demanded (MWh).
+    pub demand_mwh: f64,
+    /// Energy served (MWh).
+    pub served_mwh: f64,
+    /// Critical energy demanded (MWh).
+    pub critical_demand_mwh: f64,
+    /// Critical energy served (MWh).
+    pub critical_served_mwh: f64,
+    /// Customer interruptions (count).
+    pub customer_interruptions: f64,
+    /// Customer-hours of interruption.
+    pub customer_hours: f64,
+    /// Customers served by the community.
+    pub customers: f64,
+    /// Largest per-island energy-balance error seen (MW).
+    pub max_balance_error_mw: f64,
+    /// Sites failed in this replica.
+    pub failed_sites: Vec<usize>,
+    /// Lowest and highest battery SoC seen, relative to bounds:
+    /// min(soc - soc_min), min(soc_max - soc).
+    pub soc_margin: (f64, f64),
+    /// Energy served to loads in dark islands (must be 0).
+    pub dark_served_mwh: f64,
+    /// Per priority class (critical, essential, normal): first step at which
+    /// the class was shed anywhere while another class was still served
+    /// above its floor in the same island; used to check the shedding order.
+    pub order_violations: u32,
+}
+
+#[derive(Debug, Clone)]
+enum Ev {
+    Control,
+    Fail(usize),
+    Repair(usize),
+    UpstreamLost,
+    UpstreamBack,
+}
+
+struct Model<'a> {
+    prep: &'a Prepared,
+    plan: &'a ReplicaPlan,
+    net: grid_model::Network,
+    batteries: Vec<grid_model::ops::Battery>,
+    diesels: Vec<grid_model::ops::Diesel>,
+    failed: Vec<bool>,
+    upstream_up: bool,
+    statuses: Vec<bool>,
+    pf: Option<PowerFlow>,
+    loss_est: Vec<f64>,
+    pcc_closed: Vec<bool>,
+    interrupted: Vec<bool>,
+    policy: Box<dyn Policy + 'a>,
+    out: ReplicaResult,
+    step: usize,
+    rec_keys: Keys,
+}
+
+struct Keys {
+    system: EntityKey,
+    served_frac: MetricKey,
+    crit_frac: MetricKey,
+    served_mw: MetricKey,
+    demand_mw: MetricKey,
+    losses_mw: MetricKey,
+    islands: MetricKey,
+    soc: MetricKey,
+    fuel: MetricKey,
+    islanded: MetricKey,
+    mg: Vec<EntityKey>,
+    batt: Vec<EntityKey>,
+    dsl: Vec<EntityKey>,
+}
+
+/// A policy that does nothing: batteries and diesels follow the settlement
+/// (cover deficits to exhaustion), no reserve for critical loads.
+struct NoPolicy;
+
+impl Policy for NoPolicy {
+    fn name(&self) -> &str {
+        "none"
+    }
+    fn decide(&mut self, _v: &IslandView<'_>) -> Vec<grid_model::ops::Command> {
+        Vec::new()
+    }
+}
+
+/// Runs one replica.
+pub fn run_replica(prep: &Prepared, plan: &ReplicaPlan, replica: u32) -> Result<ReplicaResult, SimError> {
+    let c = &prep.community;
+    let mut rec = Recorder::new(replica);
+    let keys = Keys {
+        system: rec.entity_key("system"),
+        served_frac: rec.metric_key("served_load_fraction"),
+        crit_frac: rec.metric_key("critical_served_fraction"),
+        served_mw: rec.metric_key("served_mw"),
+        demand_mw: rec.metric_key("demand_mw"),
+        losses_mw: rec.metric_key("losses_mw"),
+        islands: rec.metric_key("energised_islands"),
+        soc: rec.metric_key("soc"),
+        fuel: rec.metric_key("fuel_l"),
+        islanded: rec.metric_key("islanded"),
+        mg: c.microgrids.iter().map(|m| rec.entity_key(&m.name)).collect(),
+        batt: c.batteries.iter().map(|b| rec.entity_key(&b.0.id)).collect(),
+        dsl: c.diesels.iter().map(|d| rec.entity_key(&d.0.id)).collect(),
+    };
+    let policy: Box<dyn Policy> = match prep.policy.as_str() {
+        "none" => Box::new(NoPolicy),
+        _ => Box::new(PriorityShedding { reserve_normal: prep.reserves.0, reserve_essential: prep.reserves.1 }),
+    };
+    let model = Model {
+        prep,
+        plan,
+        net: c.net.clone(),
+        batteries: c.batteries.iter().map(|b| b.0.clone()).collect(),
+        diesels: c.diesels.iter().map(|d| d.0.clone()).collect(),
+        failed: vec![false; c.sites.len()],
+        upstream_up: true,
+        statuses: Vec::new(),
+        pf: None,
+        loss_est: vec![0.0; c.net.buses.len()],
+        pcc_closed: vec![true; c.microgrids.len()],
+        interrupted: vec![false; c.loads.len()],
+        policy,
+        out: ReplicaResult {
+            recorder: rec,
+            served_fraction: Vec::with_capacity(prep.steps),
+            critical_fraction: Vec::with_capacity(prep.steps),
+            demand_mwh: 0.0,
+            served_mwh: 0.0,
+            critical_demand_mwh: 0.0,
+            critical_served_mwh: 0.0,
+            customer_interruptions: 0.0,
+            customer_hours: 0.0,
+            customers: c.loads.iter().map(|l| f64::from(l.customers)).sum(),
+            max_balance_error_mw: 0.0,
+            failed_sites: Vec::new(),
+            soc_margin: (f64::INFINITY, f64::INFINITY),
+            dark_served_mwh: 0.0,
+            order_violations: 0,
+        },
+        step: 0,
+        rec_keys: keys,
+    };
+    let mut sim = Simulation::new(model);
+    for d in &plan.damage {
+        sim.schedule_at(SimTime::from_millis((d.fail_h * 3.6e6) as u64), 0, Ev::Fail(d.site))?;
+        if let Some(r) = d.repair_h {
+            sim.schedule_at(SimTime::from_millis((r * 3.6e6) as u64), 0, Ev::Repair(d.site))?;
+        }
+    }
+    if plan.upstream_lost {
+        sim.schedule_at(SimTime::ZERO, 0, Ev::UpstreamLost)?;
+        if let Some(h) = plan.upstream_back_h {
+            sim.schedule_at(SimTime::from_millis((h * 3.6e6) as u64), 0, Ev::UpstreamBack)?;
+        }
+    }
+    sim.schedule_periodic(SimTime::ZERO, prep.interval, 1, Ev::Control)?;
+    let end_ms = prep.interval.as_millis().max(1) as u64 * prep.steps as u64;
+    sim.run_until(SimTime::from_millis(end_ms.saturating_sub(1)))?;
+    let m = sim.into_model();
+    Ok(m.out)
+}
+
+impl sim_core::sched::Model for Model<'_> {
+    type Event = Ev;
+
+    fn handle(&mut self, s: &mut Scheduler<Ev>, ev: Ev) -> Result<(), SimError> {
+        let now = s.now();
+        let c = &self.prep.community;
+        match ev {
+            Ev::Fail(site) => {
+                self.failed[site] = true;
+                self.out.failed_sites.push(site);
+                let d = self.plan.damage.iter().find(|d| d.site == site);
+                let detail = d.map_or(String::new(), |d| {
+                    format!("damage state {} at intensity {:.4}", d.damage_state, d.intensity)
+                });
+                self.out.recorder.log_event(now, &c.sites[site].id, "damage", detail);
+            }
+            Ev::Repair(site) => {
+                self.failed[site] = false;
+                self.out.recorder.log_event(now, &c.sites[site].id, "repair", "back in service");
+            }
+            Ev::UpstreamLost => {
+                self.upstream_up = false;
+                self.out.recorder.log_event(now, "upstream", "upstream_lost", "bulk grid lost");
+            }
+            Ev::UpstreamBack => {
+                self.upstream_up = true;
+                self.out.recorder.log_event(now, "upstream", "upstream_restored", "bulk grid back");
+            }
+            Ev::Control => {
+                if self.step < self.prep.steps {
+                    self.control(now)?;
+                    self.step += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Model<'_> {
+    fn set_statuses(&mut self, now: SimTime) -> Vec<bool> {
+        let c = &self.prep.community;
+        let sub_ok = self.upstream_up && !self.failed[0];
+        self.net.gens[0].in_service = sub_ok;
+        for (si, site) in c.sites.iter().enumerate() {
+            let up = !self.failed[si];
+            match site.kind {
+                SiteKind::Substation => {}
+                SiteKind::Feeder(b) => self.net.branches[b].in_service = up,
+                SiteKind::Pv(_) => {}
+                SiteKind::Battery(k) => self.batteries[k].in_service = up,
+                SiteKind::Diesel(k) => self.diesels[k].in_service = up,
+            }
+        }
+        for (mi, mg) in c.microgrids.iter().enumerate() {
+            let close = sub_ok && self.net.branches[mg.feeder].in_service;
+            if close != self.pcc_closed[mi] {
+                let what = if close { "pcc_close" } else { "pcc_open" };
+                let why = if close { "re-synchronised to the grid" } else { "islanded at the PCC" };
+                self.out.recorder.log_event(now, &mg.name, what, why);
+                self.pcc_closed[mi] = close;
+            }
+            self.net.switches[mg.pcc_switch].closed = close;
+        }
+        for (k, (_, g, _)) in c.batteries.iter().enumerate() {
+            self.net.gens[*g].in_service = self.batteries[k].in_service;
+        }
+        for (k, (_, g, _)) in c.diesels.iter().enumerate() {
+            self.net.gens[*g].in_service = self.diesels[k].can_form_grid();
+        }
+        let mut st: Vec<bool> = self.net.branches.iter().map(|b| b.in_service).collect();
+        st.extend(self.net.switches.iter().map(|s| s.closed));
+        st.extend(self.net.gens.iter().map(|g| g.in_service));
+        st
+    }
+
+    fn control(&mut self, now: SimTime) -> Result<(), SimError> {
+        let prep = self.prep;
+        let c = &prep.community;
+        let k = self.step;
+        let dt_h = prep.interval.as_hours_f64();
+        let st = self.set_statuses(now);
+        if self.pf.is_none() || st != self.statuses {
+            let pf = PowerFlow::with_slack_rule(&self.net, SlackRule::MostHeadroom).map_err(SimError::model)?;
+            self.pf = Some(pf);
+            self.statuses = st;
+        }
+        let pv_down: Vec<bool> = (0..c.pvs.len()).map(|i| self.pv_failed(i)).collect();
+        let Some(pf) = self.pf.as_mut() else { return Ok(()) };
+        let topo = pf.topology().clone();
+        let nb = self.net.buses.len();
+        let cloud = self.plan.cloud.get(k).copied().unwrap_or(1.0).clamp(0.0, 1.0);
+        let demand = &prep.demand[k];
+        let mut served = vec![0.0f64; c.loads.len()];
+        let mut p_inj = vec![0.0f64; nb];
+        let mut q_inj = vec![0.0f64; nb];
+        let mut batt_p = vec![0.0f64; self.batteries.len()];
+        let mut dsl_p = vec![0.0f64; self.diesels.len()];
+        let mut pv_used = vec![0.0f64; c.pvs.len()];
+        let mut grid_by_island = Vec::new();
+        // Loads / PV / units per energised island.
+        for (ii, island) in topo.islands.iter().enumerate() {
+            if !island.energised {
+                continue;
+            }
+            let in_isl = |bus: usize| topo.bus_island[bus] == Some(ii);
+            let loads: Vec<LoadDemand> = c
+                .loads
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| in_isl(l.bus) && self.net.branches[l.branch].in_service)
+                .map(|(i, l)| LoadDemand { load: i, p_mw: demand[i], priority: l.priority, sheddable: l.sheddable })
+                .collect();
+            let pv_avail: Vec<(usize, f64)> = c
+                .pvs
+                .iter()
+                .enumerate()
+                .filter(|(i, p)| in_isl(p.bus) && self.net.branches[p.branch].in_service && !pv_down[*i])
+                .map(|(i, _)| (i, interp_cloud(&prep.pv[k][i], cloud)))
+                .collect();
+            let renewable: f64 = pv_avail.iter().map(|x| x.1).sum();
+            let bats: Vec<usize> = (0..self.batteries.len())
+                .filter(|&b| self.batteries[b].in_service && in_isl(self.batteries[b].bus))
+                .collect();
+            let dsls: Vec<usize> = (0..self.diesels.len())
+                .filter(|&d| self.diesels[d].can_form_grid() && in_isl(self.diesels[d].bus))
+                .collect();
+            let grid = (self.net.gens[0].in_service && in_isl(0)).then_some(c.import_limit_mw);
+            let slack_bus = island.slack.first().copied().unwrap_or(0);
+            let losses_est = self.loss_est[slack_bus];
+            let view = IslandView {
+                dt_h,
+                loads: loads.clone(),
+                renewable_mw: renewable,
+                batteries: bats.iter().map(|&b| (b, &self.batteries[b])).collect(),
+                diesels: dsls.iter().map(|&d| (d, &self.diesels[d])).collect(),
+                grid_import_mw: grid,
+                losses_mw: losses_est,
+            };
+            let cmds = self.policy.decide(&view);
+            let set = settle(&view, &cmds);
+            for (l, s) in loads.iter().zip(&set.served_mw) {
+                served[l.load] = *s;
+                let la = &c.loads[l.load];
+                p_inj[la.bus] -= s;
+                q_inj[la.bus] -= s * la.q_over_p;
+            }
+            for (j, &b) in bats.iter().enumerate() {
+                batt_p[b] = set.battery_mw[j];
+                p_inj[self.batteries[b].bus] += set.battery_mw[j];
+            }
+            for (j, &d) in dsls.iter().enumerate() {
+                dsl_p[d] = set.diesel_mw[j];
+                p_inj[self.diesels[d].bus] += set.diesel_mw[j];
+            }
+            if renewable > 0.0 {
+                let share = set.renewable_used_mw / renewable;
+                for &(i, a) in &pv_avail {
+                    pv_used[i] = a * share;
+                    p_inj[c.pvs[i].bus] += a * share;
+                }
+            }
+            grid_by_island.push((ii, set.grid_mw, slack_bus));
+        }
+        // Power flow: losses, and the slack's actual output. The slack unit
+        // (the upstream grid, else the battery or diesel at the island's slack
+        // bus) takes the difference between actual and estimated losses; if
+        // it cannot (a limit binds), load is shed by priority (deficit) or PV
+        // curtailed (surplus) and the flow solved again, until the balance
+        // closes to 1e-9 MW (at most 6 rounds).
+        let mut losses_total = 0.0;
+        let mut energised_islands = 0.0;
+        let mut collapsed = vec![false; grid_by_island.len()];
+        let mut residual = vec![0.0f64; grid_by_island.len()];
+        let mut losses_isl = vec![0.0f64; grid_by_island.len()];
+        for _round in 0..6 {
+            p_inj.iter_mut().for_each(|x| *x = 0.0);
+            q_inj.iter_mut().for_each(|x| *x = 0.0);
+            for (i, la) in c.loads.iter().enumerate() {
+                p_inj[la.bus] -= served[i];
+                q_inj[la.bus] -= served[i] * la.q_over_p;
+            }
+            for (i, p) in c.pvs.iter().enumerate() {
+                p_inj[p.bus] += pv_used[i];
+            }
+            for (b, bt) in self.batteries.iter().enumerate() {
+                p_inj[bt.bus] += batt_p[b];
+            }
+            for (d, dd) in self.diesels.iter().enumerate() {
+                p_inj[dd.bus] += dsl_p[d];
+            }
+            pf.set_bus_injections(&p_inj, &q_inj).map_err(SimError::model)?;
+            let sol = pf.solve_ac(&PfOptions { init: Init::Flat, tol: 1e-9, max_iter: 30 });
+            let extras = pf.slack_injections_mw();
+            let mut settled = true;
+            for (j, (ii, _grid_mw, slack_bus)) in grid_by_island.iter().enumerate() {
+                if collapsed[j] {
+                    continue;
+                }
+                let island = &topo.islands[*ii];
+                let first = island.buses.first();
+                let converged = sol.islands.iter().find(|r| r.buses.first() == first).is_some_and(|r| r.converged);
+                let extra = extras.iter().find(|e| e.0.first() == first).map_or(0.0, |e| e.1);
+                let in_isl = |bus: usize| topo.bus_island[bus] == Some(*ii);
+                if !converged {
+                    collapsed[j] = true;
+                    for (i, l) in c.loads.iter().enumerate() {
+                        if in_isl(l.bus) {
+                            served[i] = 0.0;
+                        }
+                    }
+                    for (i, p) in c.pvs.iter().enumerate() {
+                        if in_isl(p.bus) {
+                            pv_used[i] = 0.0;
+                        }
+                    }
+                    for (b, bt) in self.batteries.iter().enumerate() {
+                        if in_isl(bt.bus) {
+                            batt_p[b] = 0.0;
+                        }
+                    }
+                    for (d, dd) in self.diesels.iter().enumerate() {
+                        if in_isl(dd.bus) {
+                            dsl_p[d] = 0.0;
+                        }
+                    }
+                    let who = format!("island@{}", c.net.buses[*slack_bus].id);
+                    self.out.recorder.log_event(now, &who, "collapse", "power flow did not converge");
+                    settled = false;
+                    continue;
+                }
+                let injected: f64 = island.buses.iter().map(|&b| p_inj[b]).sum();
+                let grid_here = self.net.gens[0].in_service && in_isl(0);
+                if grid_here {
+                    // The upstream grid takes the balance: the import is the
+                    // slack's whole output, and losses are what the injections
+                    // plus the import leave.
+                    losses_isl[j] = injected + extra;
+                    residual[j] = 0.0;
+                    continue;
+                }
+                losses_isl[j] = injected + extra;
+                residual[j] = extra;
+                if extra.abs() < 1e-9 {
+                    continue;
+                }
+                settled = false;
+                let mut miss = extra;
+                if let Some(b) = self.batteries.iter().position(|bt| bt.bus == *slack_bus) {
+                    let lo = -self.batteries[b].max_charge_mw(dt_h);
+                    let hi = self.batteries[b].max_discharge_mw(dt_h);
+                    let newp = (batt_p[b] + extra).clamp(lo, hi);
+                    miss = batt_p[b] + extra - newp;
+                    batt_p[b] = newp;
+                } else if let Some(d) = self.diesels.iter().position(|dd| dd.bus == *slack_bus) {
+                    let hi = self.diesels[d].max_mw(dt_h);
+                    let newp = (dsl_p[d] + extra).clamp(0.0, hi);
+                    miss = dsl_p[d] + extra - newp;
+                    dsl_p[d] = newp;
+                }
+                if miss > 0.0 {
+                    // Shed `miss` MW, normal first, proportionally in a class.
+                    for cls in [Priority::Normal, Priority::Essential, Priority::Critical] {
+                        let tot: f64 = c
+                            .loads
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, l)| in_isl(l.bus) && l.priority == cls)
+                            .map(|(i, _)| served[i])
+                            .sum();
+                        if tot <= 0.0 {
+                            continue;
+                        }
+                        let cut = miss.min(tot);
+                        for (i, l) in c.loads.iter().enumerate() {
+                            if in_isl(l.bus) && l.priority == cls {
+                                served[i] = (served[i] - cut * served[i] / tot).max(0.0);
+                            }
+                        }
+                        miss -= cut;
+                        if miss <= 0.0 {
+                            break;
+                        }
+                    }
+                } else if miss < 0.0 {
+                    // Curtail PV by the surplus.
+                    let tot: f64 = c.pvs.iter().enumerate().filter(|(_, p)| in_isl(p.bus)).map(|(i, _)| pv_used[i]).sum();
+                    if tot > 0.0 {
+                        let cut = (-miss).min(tot);
+                        for (i, p) in c.pvs.iter().enumerate() {
+                            if in_isl(p.bus) {
+                                pv_used[i] = (pv_used[i] - cut * pv_used[i] / tot).max(0.0);
+                            }
+                        }
+                    }
+                }
+            }
+            if settled {
+                break;
+            }
+        }
+        for (j, (_, _, slack_bus)) in grid_by_island.iter().enumerate() {
+            if collapsed[j] {
+                continue;
+            }
+            energised_islands += 1.0;
+            self.out.max_balance_error_mw = self.out.max_balance_error_mw.max(residual[j].abs());
+            self.loss_est[*slack_bus] = losses_isl[j].max(0.0);
+            losses_total += losses_isl[j];
+        }
+        // Energy: storage and fuel.
+        for (b, p) in batt_p.iter().enumerate() {
+            self.batteries[b].apply(*p, dt_h);
+            let bt = &self.batteries[b];
+            self.out.soc_margin.0 = self.out.soc_margin.0.min(bt.soc - bt.soc_min);
+            self.out.soc_margin.1 = self.out.soc_margin.1.min(bt.soc_max - bt.soc);
+        }
+        for (d, p) in dsl_p.iter().enumerate() {
+            self.diesels[d].apply(*p, dt_h);
+        }
+        // Metrics.
+        let total_d: f64 = demand.iter().sum();
+        let total_s: f64 = served.iter().sum();
+        let mut crit_d = 0.0;
+        let mut crit_s = 0.0;
+        for (i, l) in c.loads.iter().enumerate() {
+            if l.priority == Priority::Critical {
+                crit_d += demand[i];
+                crit_s += served[i];
+            }
+            let dark = topo.bus_island[l.bus].is_none_or(|ii| !topo.islands[ii].energised);
+            if dark {
+                self.out.dark_served_mwh += served[i] * dt_h;
+            }
+            let floor = demand[i] * (1.0 - l.sheddable) - 1e-9;
+            let out_now = demand[i] > 0.0 && served[i] < floor;
+            if out_now && !self.interrupted[i] {
+                self.out.customer_interruptions += f64::from(l.customers);
+                self.out.recorder.log_event(now, &l.id, "shed", if dark { "dark" } else { "load shed" });
+            } else if !out_now && self.interrupted[i] {
+                self.out.recorder.log_event(now, &l.id, "restore", "served again");
+            }
+            if out_now {
+                self.out.customer_hours += f64::from(l.customers) * dt_h;
+            }
+            self.interrupted[i] = out_now;
+        }
+        // Shedding order: a critical load interrupted while a normal load in
+        // the same island is served above its floor is a violation.
+        for (ii, island) in topo.islands.iter().enumerate() {
+            if !island.energised {
+                continue;
+            }
+            let mut worst_shed = None;
+            let mut best_served = None;
+            for (i, l) in c.loads.iter().enumerate() {
+                if topo.bus_island[l.bus] != Some(ii) || demand[i] <= 0.0 {
+                    continue;
+                }
+                let frac = served[i] / demand[i];
+                if frac < 1.0 - l.sheddable - 1e-9 {
+                    worst_shed = Some(worst_shed.map_or(l.priority, |p: Priority| p.min(l.priority)));
+                }
+                if frac > 1.0 - l.sheddable + 1e-9 {
+                    best_served = Some(best_served.map_or(l.priority, |p: Priority| p.max(l.priority)));
+                }
+            }
+            if let (Some(s), Some(b)) = (worst_shed, best_served) {
+                if s < b {
+                    self.out.order_violations += 1;
+                }
+            }
+        }
+        let frac = if total_d > 0.0 { total_s / total_d } else { 1.0 };
+        let cfrac = if crit_d > 0.0 { crit_s / crit_d } else { 1.0 };
+        self.out.served_fraction.push(frac);
+        self.out.critical_fraction.push(cfrac);
+        self.out.demand_mwh += total_d * dt_h;
+        self.out.served_mwh += total_s * dt_h;
+        self.out.critical_demand_mwh += crit_d * dt_h;
+        self.out.critical_served_mwh += crit_s * dt_h;
+        let kk = &self.rec_keys;
+        let r = &mut self.out.recorder;
+        r.record_key(now, kk.system, kk.served_frac, frac);
+        r.record_key(now, kk.system, kk.crit_frac, cfrac);
+        r.record_key(now, kk.system, kk.served_mw, total_s);
+        r.record_key(now, kk.system, kk.demand_mw, total_d);
+        r.record_key(now, kk.system, kk.losses_mw, losses_total);
+        r.record_key(now, kk.system, kk.islands, energised_islands);
+        if prep.detail {
+            for (mi, _) in c.microgrids.iter().enumerate() {
+                let (mut d, mut s) = (0.0, 0.0);
+                for (i, l) in c.loads.iter().enumerate() {
+                    if l.microgrid == mi {
+                        d += demand[i];
+                        s += served[i];
+                    }
+                }
+                r.record_key(now, kk.mg[mi], kk.served_mw, s);
+                r.record_key(now, kk.mg[mi], kk.demand_mw, d);
+                r.record_key(now, kk.mg[mi], kk.islanded, if self.pcc_closed[mi] { 0.0 } else { 1.0 });
+            }
+            for (b, key) in kk.batt.iter().enumerate() {
+                r.record_key(now, *key, kk.soc, self.batteries[b].soc);
+            }
+            for (d, key) in kk.dsl.iter().enumerate() {
+                r.record_key(now, *key, kk.fuel, self.diesels[d].fuel_l);
+            }
+        }
+        Ok(())
+    }
+
+    fn pv_failed(&self, pv: usize) -> bool {
+        self.prep
+            .community
+            .sites
+            .iter()
+            .enumerate()
+            .any(|(si, s)| s.kind == SiteKind::Pv(pv) && self.failed[si])
+    }
+}
+
+fn interp_cloud(table: &[f64; 11], k: f64) -> f64 {
+    let x = (k * 10.0).clamp(0.0, 10.0);
+    let i = (x.floor() as usize).min(9);
+    let f = x - i as f64;
+    table[i] * (1.0 - f) + table[i + 1] * f
+}
