@@ -10,7 +10,7 @@ and prints a table with the medians, our min/max (machine noise), and the
 ratios ours / lightsim2grid and pandapower / ours.
 
     python -m venv .venv-peers && .venv-peers/bin/pip install \
-        pandapower==3.5.6 lightsim2grid==1.2.0 pypower==5.1.21 numba
+        pandapower==3.5.6 lightsim2grid==1.2.0 pypower==5.1.21 numba matpowercaseframes
     cargo build --release
     .venv-peers/bin/python benches/pf_peers.py [--reps 30] [case ...]
 

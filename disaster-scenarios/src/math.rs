@@ -19,12 +19,10 @@ pub fn erf(x: f64) -> f64 {
         let x2 = x * x;
         let mut term = x;
         let mut sum = x;
-        let mut n = 0.0;
-        loop {
-            n += 1.0;
-            term *= 2.0 * x2 / (2.0 * n + 1.0);
+        for n in 1..200 {
+            term *= 2.0 * x2 / (2.0 * f64::from(n) + 1.0);
             sum += term;
-            if term < sum * 1e-17 {
+            if term <= sum * 1e-17 {
                 break;
             }
         }

@@ -334,8 +334,7 @@ impl<E> Scheduler<E> {
             slot.seq = seq;
             slot.time = time.as_millis();
         }
-        self.heap
-            .rekey(pos, time.as_millis(), pack_lo(old.phase, seq));
+        self.heap.rekey(pos, pack(time.as_millis(), old.phase, seq));
         Ok(true)
     }
 
@@ -451,10 +450,10 @@ impl<E> Scheduler<E> {
 
     fn compact(&mut self) {
         let slots = &self.slots;
-        self.heap.retain(|e| {
+        self.heap.retain(|k, s| {
             slots
-                .get(e.slot_index() as usize)
-                .is_some_and(|s| s.seq == e.seq())
+                .get((s & !PERIODIC_BIT) as usize)
+                .is_some_and(|x| x.seq == key_seq(k))
         });
         self.stale = 0;
     }

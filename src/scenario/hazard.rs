@@ -59,6 +59,7 @@ pub struct SiteDamage {
 pub struct Prepared {
     quake: Option<Quake>,
     ids: Vec<String>,
+    median_factor: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -233,7 +234,14 @@ impl Prepared {
             }
         };
         let ids = c.sites.iter().map(|s| s.id.clone()).collect();
-        Ok(Prepared { quake, ids })
+        let f = sc.network.fragility_median_factor;
+        if !(f.is_finite() && f > 0.0) {
+            return Err(ScenarioError::Invalid(format!(
+                "{}: fragility_median_factor must be a positive number, got {f}",
+                at("fragility_median_factor")
+            )));
+        }
+        Ok(Prepared { quake, ids, median_factor: f })
     }
 
     /// PGA (g) per site for one replica.
@@ -271,7 +279,9 @@ impl Prepared {
         for (i, s) in c.sites.iter().enumerate() {
             let Some(class) = lib.get(&s.fragility) else { continue };
             let mut st: Stream = stream(seed, &self.ids[i], "damage");
-            let ds = class.state_for_uniform(pga[i], st.uniform()) as u8;
+            // Scaling every lognormal median by f is the same as dividing the
+            // intensity by f.
+            let ds = class.state_for_uniform(pga[i] / self.median_factor, st.uniform()) as u8;
             if ds >= failure_state(s.kind) {
                 out.push(SiteDamage { site: i, damage_state: ds, intensity: pga[i], fail_h: 0.0, repair_h: None });
             }

@@ -109,6 +109,12 @@ pub struct NetworkSpec {
     /// Site Vs30 (m/s) for ground motion.
     #[serde(default = "default_vs30")]
     pub vs30: f64,
+    /// Multiplies the median of every earthquake fragility curve (1 = the
+    /// published HAZUS curves; above 1 = sturdier equipment, e.g. stricter
+    /// seismic design than the US classes HAZUS describes). An assumption
+    /// to state in the scenario when it is not 1.
+    #[serde(default = "one_f")]
+    pub fragility_median_factor: f64,
 }
 
 fn default_kind() -> String {
