@@ -16,6 +16,7 @@ pub mod fragility;
 pub mod gmpe;
 pub mod math;
 pub mod rng;
+pub mod rupture;
 pub mod sites;
 pub mod wind;
 

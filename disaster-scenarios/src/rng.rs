@@ -76,3 +76,13 @@ impl RandomSource for SplitMix64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 }
+
+/// sim-core's named streams are the source used in simulations.
+impl RandomSource for sim_core::rng::Stream {
+    fn uniform(&mut self) -> f64 {
+        sim_core::rng::Stream::uniform(self)
+    }
+    fn standard_normal(&mut self) -> f64 {
+        sim_core::rng::Stream::standard_normal(self)
+    }
+}

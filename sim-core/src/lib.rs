@@ -15,7 +15,7 @@
 //! * [`recorder`]: columnar buffers exported as polars DataFrames, Parquet
 //!   and CSV.
 //! * [`wallclock`]: the same model paced to real time, with a thread-safe
-//!   [`Injector`](wallclock::Injector) for outside events.
+//!   [`wallclock::Injector`] for outside events.
 //! * [`phold`]: the PHOLD benchmark model.
 //!
 //! The determinism contract is written down in `DETERMINISM.md` next to this

@@ -24,12 +24,20 @@
 //!
 //! # Implementation
 //!
-//! A binary heap of 24-byte keys `(time, seq, phase, slot)` over a slab of
-//! payloads. Cancelling frees the slot at once and leaves a stale key that
+//! A 4-ary heap of packed keys `time << 64 | phase << 48 | seq` (one `u128`
+//! each) with the payloads in a parallel array, so an event is stored by
+//! value and handling it touches no other memory. A small slot table gives
+//! each pending event an [`EventId`] (slot index plus generation) for
+//! O(1) cancellation: cancelling frees the slot and leaves a stale key that
 //! is skipped when it reaches the top (the heap is compacted when stale keys
-//! outnumber live ones). An [`EventId`] is a slot index plus a generation, so
-//! an id never refers to a later event that reuses the slot (until the
-//! 32-bit generation of that one slot wraps, after 4 billion reuses).
+//! outnumber live ones; while there are none, no validity check runs). An id
+//! never refers to a later event that reuses its slot (until the 32-bit
+//! generation of that one slot wraps, after 4 billion reuses).
+//! [`Scheduler::reschedule`] is O(pending). Insertion sequences have 48 bits;
+//! when they run out (after 2.8e14 insertions) pending events are renumbered
+//! in key order, which preserves the order.
+//!
+//! Phases are `u16` (65,536 phases).
 
 use std::marker::PhantomData;
 

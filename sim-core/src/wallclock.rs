@@ -49,7 +49,7 @@
 //!
 //! The run returns, with the simulation left consistent and all handled
 //! events' effects kept, when: [`Injector::stop`] is called (promptly: it
-//! wakes the runner); a handler calls [`Scheduler::stop`]; the time limit
+//! wakes the runner); a handler calls [`Scheduler::stop`](crate::sched::Scheduler::stop); the time limit
 //! set with [`WallClock::until`] is reached on the wall clock; or the queue
 //! is empty and every injector has been dropped. After the run, injecting
 //! into a dropped inbox returns [`InjectError::Stopped`].

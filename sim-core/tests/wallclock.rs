@@ -1,9 +1,13 @@
 //! Wall-clock mode: pacing, injection order, late events, clean stop.
 //!
-//! Pacing is checked exactly with a `VirtualClock` (no real time involved),
-//! and with the real clock only through lower bounds ("never early"), which
-//! a loaded machine cannot break. Lateness under the real clock is printed,
-//! not asserted, except for a hang guard of several seconds.
+//! Stated tolerance: an event at simulation time `t` runs at wall time
+//! `W0 + t / speed + lag` with `lag >= 0` (never early) and, with the
+//! `VirtualClock`, `lag == 0` exactly: both are asserted. Under the real
+//! clock the lag is measured and printed (idle 2-core VM: max 0.3 ms, mean
+//! 0.1 ms at 20x) but not bounded, apart from a hang guard of several
+//! seconds, because a loaded machine can delay any thread arbitrarily.
+//! Everything else (order of injected events, late stamping, stopping) is
+//! asserted exactly and does not depend on timing.
 
 use std::time::{Duration, Instant};
 

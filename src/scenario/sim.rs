@@ -125,6 +125,7 @@ struct Model<'a> {
     upstream_up: bool,
     statuses: Vec<bool>,
     pf: Option<PowerFlow>,
+    topo: grid_model::topology::Topology,
     loss_est: Vec<f64>,
     pcc_closed: Vec<bool>,
     interrupted: Vec<bool>,
@@ -196,6 +197,7 @@ pub fn run_replica(prep: &Prepared, plan: &ReplicaPlan, replica: u32) -> Result<
         upstream_up: true,
         statuses: Vec::new(),
         pf: None,
+        topo: grid_model::topology::Topology::new(&c.net, SlackRule::MostHeadroom),
         loss_est: vec![0.0; c.net.buses.len()],
         pcc_closed: vec![true; c.microgrids.len()],
         interrupted: vec![false; c.loads.len()],
@@ -324,12 +326,13 @@ impl Model<'_> {
         let st = self.set_statuses(now);
         if self.pf.is_none() || st != self.statuses {
             let pf = PowerFlow::with_slack_rule(&self.net, SlackRule::MostHeadroom).map_err(SimError::model)?;
+            self.topo = pf.topology().clone();
             self.pf = Some(pf);
             self.statuses = st;
         }
         let pv_down: Vec<bool> = (0..c.pvs.len()).map(|i| self.pv_failed(i)).collect();
         let Some(pf) = self.pf.as_mut() else { return Ok(()) };
-        let topo = pf.topology().clone();
+        let topo = &self.topo;
         let nb = self.net.buses.len();
         let cloud = self.plan.cloud.get(k).copied().unwrap_or(1.0).clamp(0.0, 1.0);
         let demand = &prep.demand[k];
@@ -432,7 +435,7 @@ impl Model<'_> {
                 p_inj[dd.bus] += dsl_p[d];
             }
             pf.set_bus_injections(&p_inj, &q_inj).map_err(SimError::model)?;
-            let sol = pf.solve_ac(&PfOptions { init: Init::Flat, tol: 1e-9, max_iter: 30 });
+            let reports = pf.solve_ac_islands(&PfOptions { init: Init::Warm, tol: 1e-9, max_iter: 30 });
             let extras = pf.slack_injections_mw();
             let mut settled = true;
             for (j, (ii, _grid_mw, slack_bus)) in grid_by_island.iter().enumerate() {
@@ -441,7 +444,7 @@ impl Model<'_> {
                 }
                 let island = &topo.islands[*ii];
                 let first = island.buses.first();
-                let converged = sol.islands.iter().find(|r| r.buses.first() == first).is_some_and(|r| r.converged);
+                let converged = reports.iter().find(|r| r.buses.first() == first).is_some_and(|r| r.converged);
                 let extra = extras.iter().find(|e| e.0.first() == first).map_or(0.0, |e| e.1);
                 let in_isl = |bus: usize| topo.bus_island[bus] == Some(*ii);
                 if !converged {

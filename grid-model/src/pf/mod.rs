@@ -51,6 +51,9 @@ pub enum Init {
     Flat,
     /// Angles from the DC power flow, magnitudes as `Flat`.
     Dc,
+    /// The previous solve's voltages (time series: consecutive steps are
+    /// close); `Flat` on the first solve or after a failed one.
+    Warm,
 }
 
 impl std::str::FromStr for Init {
@@ -60,7 +63,8 @@ impl std::str::FromStr for Init {
             "case" => Ok(Init::Case),
             "flat" => Ok(Init::Flat),
             "dc" => Ok(Init::Dc),
-            _ => Err(format!("unknown start `{s}`: expected case, flat or dc")),
+            "warm" => Ok(Init::Warm),
+            _ => Err(format!("unknown start `{s}`: expected case, flat, dc or warm")),
         }
     }
 }
@@ -229,6 +233,8 @@ struct IslandSolver {
     vi: Vec<f64>,
     cvm: Vec<f64>,
     rhs: Vec<[f64; 2]>,
+    /// The state holds a converged AC solution.
+    warm: bool,
 }
 
 /// A prepared power flow: topology, admittance matrices and symbolic
@@ -518,6 +524,7 @@ impl PowerFlow {
                 vi: vec![0.0; n],
                 cvm: vec![0.0; n],
                 rhs: vec![[0.0; 2]; n],
+                warm: false,
             });
         }
         Ok(PowerFlow {
@@ -642,6 +649,12 @@ impl PowerFlow {
     pub fn solve_ac(&mut self, opts: &PfOptions) -> PfSolution {
         let reports = self.run_ac(opts);
         self.ac_solution(reports)
+    }
+
+    /// Solves the AC power flow and returns the per-island reports only (no
+    /// flows or generator allocation): the hot path of time-series use.
+    pub fn solve_ac_islands(&mut self, opts: &PfOptions) -> Vec<IslandReport> {
+        self.run_ac(opts)
     }
 
     /// Solves the AC power flow and returns only (converged, iterations,
@@ -884,12 +897,17 @@ fn split_q(gens: &[usize], qtot: f64, data: &[(usize, bool, f64, f64, f64, f64)]
 impl IslandSolver {
     fn start(&mut self, init: Init) -> Option<String> {
         let n = self.nodes.len();
+        let init = match init {
+            Init::Warm if self.warm && self.vm.iter().chain(&self.va).all(|x| x.is_finite()) => return None,
+            Init::Warm => Init::Flat,
+            other => other,
+        };
         match init {
             Init::Case => {
                 self.vm.copy_from_slice(&self.vm0);
                 self.va.copy_from_slice(&self.va0);
             }
-            Init::Flat | Init::Dc => {
+            Init::Warm | Init::Flat | Init::Dc => {
                 for k in 0..n {
                     self.vm[k] = if self.pq[k] && k < self.m { 1.0 } else { self.vset[k] };
                     self.va[k] = if k < self.m { self.va_ref } else { self.va0[k] };
@@ -988,7 +1006,9 @@ impl IslandSolver {
     }
 
     fn solve_ac(&mut self, opts: &PfOptions) -> IslandReport {
-        if let Some(f) = self.start(opts.init) {
+        let start = self.start(opts.init);
+        self.warm = false;
+        if let Some(f) = start {
             return self.report(false, 0, f64::INFINITY, Some(format!("DC start failed: {f}")));
         }
         let mut it = 0;
@@ -999,6 +1019,7 @@ impl IslandSolver {
                 return self.report(false, it, f64::INFINITY, Some("mismatch is not finite (diverged)".into()));
             }
             if norm < opts.tol {
+                self.warm = true;
                 return self.report(true, it, norm, None);
             }
             if it >= opts.max_iter {
