@@ -9,12 +9,23 @@ use std::path::{Path, PathBuf};
 use blackstart::scenario::{self, RunOptions, ScenarioError};
 
 fn preset(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/scenarios")
+        .join(name)
 }
 
 fn run(name: &str, replicas: u32, threads: usize) -> scenario::RunResults {
     let l = scenario::load(preset(name)).unwrap();
-    scenario::run(&l, &RunOptions { replicas: Some(replicas), threads, detail: true, ..Default::default() }).unwrap()
+    scenario::run(
+        &l,
+        &RunOptions {
+            replicas: Some(replicas),
+            threads,
+            detail: true,
+            ..Default::default()
+        },
+    )
+    .unwrap()
 }
 
 fn tmp(tag: &str) -> PathBuf {
@@ -45,7 +56,11 @@ fn same_seed_same_bytes_with_1_2_and_4_threads() {
     for f in files {
         let a = std::fs::read(dirs[0].join(f)).unwrap();
         for d in &dirs[1..] {
-            assert_eq!(a, std::fs::read(d.join(f)).unwrap(), "{f} differs between thread counts");
+            assert_eq!(
+                a,
+                std::fs::read(d.join(f)).unwrap(),
+                "{f} differs between thread counts"
+            );
         }
     }
     for d in dirs {
@@ -60,16 +75,31 @@ fn physics_holds_in_every_replica() {
         for (i, r) in res.replicas.iter().enumerate() {
             // Energy balance per island per step: generation = served load +
             // storage charge + losses (the power flow's), to 1e-6 MW.
-            assert!(r.max_balance_error_mw < 1e-6, "{name} replica {i}: balance error {}", r.max_balance_error_mw);
+            assert!(
+                r.max_balance_error_mw < 1e-6,
+                "{name} replica {i}: balance error {}",
+                r.max_balance_error_mw
+            );
             // SoC never leaves its bounds.
-            assert!(r.soc_margin.0 >= -1e-12 && r.soc_margin.1 >= -1e-12, "{name} replica {i}: {:?}", r.soc_margin);
+            assert!(
+                r.soc_margin.0 >= -1e-12 && r.soc_margin.1 >= -1e-12,
+                "{name} replica {i}: {:?}",
+                r.soc_margin
+            );
             // A dark island serves nothing.
             assert_eq!(r.dark_served_mwh, 0.0, "{name} replica {i}");
             // Critical load is the last to be shed.
             assert_eq!(r.order_violations, 0, "{name} replica {i}");
             assert!(r.served_mwh <= r.demand_mwh + 1e-9);
-            let bad: Vec<&f64> = r.served_fraction.iter().filter(|f| !(0.0..=1.0 + 1e-12).contains(*f)).collect();
-            assert!(bad.is_empty(), "{name} replica {i}: served fractions {bad:?}");
+            let bad: Vec<&f64> = r
+                .served_fraction
+                .iter()
+                .filter(|f| !(0.0..=1.0 + 1e-12).contains(*f))
+                .collect();
+            assert!(
+                bad.is_empty(),
+                "{name} replica {i}: served fractions {bad:?}"
+            );
         }
     }
 }
@@ -92,15 +122,29 @@ fn hokkaido_blacks_out_and_restores_like_the_published_curve() {
     let dt = res.dt_h;
     for (h, want) in [(13.0, 0.12), (24.0, 0.33), (30.0, 0.49), (49.0, 0.99)] {
         let k = (h / dt) as usize + 1;
-        let frac = res.replicas.iter().filter(|r| r.served_fraction[k] >= 0.9).count() as f64 / 200.0;
-        assert!((frac - want).abs() < 0.12, "after {h} h: {frac} restored, published {want}");
+        let frac = res
+            .replicas
+            .iter()
+            .filter(|r| r.served_fraction[k] >= 0.9)
+            .count() as f64
+            / 200.0;
+        assert!(
+            (frac - want).abs() < 0.12,
+            "after {h} h: {frac} restored, published {want}"
+        );
     }
 }
 
 fn err_of(text: &str) -> String {
     match scenario::parse(text, "bad.toml") {
         Err(e) => e.to_string(),
-        Ok(l) => match scenario::run(&l, &RunOptions { replicas: Some(1), ..Default::default() }) {
+        Ok(l) => match scenario::run(
+            &l,
+            &RunOptions {
+                replicas: Some(1),
+                ..Default::default()
+            },
+        ) {
             Err(e) => e.to_string(),
             Ok(_) => panic!("expected an error"),
         },
@@ -132,11 +176,20 @@ fn misspelt_key_is_rejected_with_its_position() {
 fn wrong_units_and_types() {
     let t = kumamoto_text().replace("horizon = \"7d\"", "horizon = \"7 fortnights\"");
     let e = err_of(&t);
-    assert!(e.contains("horizon `7 fortnights` is not a duration like 15min, 6h or 7d"), "{e}");
+    assert!(
+        e.contains("horizon `7 fortnights` is not a duration like 15min, 6h or 7d"),
+        "{e}"
+    );
     let t = kumamoto_text().replacen("peak_kw = 300.0", "peak_kw = \"300 kW\"", 1);
     let e = err_of(&t);
-    assert!(e.contains("invalid type: string \"300 kW\", expected f64"), "{e}");
-    let t = kumamoto_text().replace("start = \"2016-04-16T01:25:00+09:00\"", "start = \"2016-04-16 01:25\"");
+    assert!(
+        e.contains("invalid type: string \"300 kW\", expected f64"),
+        "{e}"
+    );
+    let t = kumamoto_text().replace(
+        "start = \"2016-04-16T01:25:00+09:00\"",
+        "start = \"2016-04-16 01:25\"",
+    );
     assert!(err_of(&t).contains("is not an RFC 3339 time with a UTC offset"));
 }
 
@@ -144,7 +197,12 @@ fn wrong_units_and_types() {
 fn unknown_class_and_duplicate_ids() {
     let t = kumamoto_text().replacen("class = \"shelter\"", "class = \"stadium\"", 1);
     let e = err_of(&t);
-    assert!(e.contains("has class `stadium`: expected hospital, shelter, water_pump, residential or commercial"), "{e}");
+    assert!(
+        e.contains(
+            "has class `stadium`: expected hospital, shelter, water_pump, residential or commercial"
+        ),
+        "{e}"
+    );
     assert!(e.starts_with("bad.toml:"), "{e}");
     let t = kumamoto_text().replacen("id = \"kiyama-homes\"", "id = \"mashiki-town-hall\"", 1);
     assert!(err_of(&t).contains("id `mashiki-town-hall` is used twice"));
@@ -154,13 +212,21 @@ fn unknown_class_and_duplicate_ids() {
 fn hazard_outside_the_network_area() {
     let t = kumamoto_text().replace("lat = 32.80\nlon = 130.88", "lat = 43.0\nlon = 141.4");
     let e = err_of(&t);
-    assert!(e.contains("km from the network's substation; expected the hazard within 300 km"), "{e}");
+    assert!(
+        e.contains("km from the network's substation; expected the hazard within 300 km"),
+        "{e}"
+    );
 }
 
 #[test]
 fn unknown_fragility_class_and_bad_battery() {
-    let t = kumamoto_text().replace("substation_fragility = \"ESS1\"", "substation_fragility = \"XYZ9\"");
-    assert!(err_of(&t).contains("fragility class `XYZ9` of site `mashiki-substation` is not known"));
+    let t = kumamoto_text().replace(
+        "substation_fragility = \"ESS1\"",
+        "substation_fragility = \"XYZ9\"",
+    );
+    assert!(
+        err_of(&t).contains("fragility class `XYZ9` of site `mashiki-substation` is not known")
+    );
     let t = kumamoto_text().replacen("energy_kwh = 600.0", "energy_kwh = -600.0", 1);
     assert!(err_of(&t).contains("battery `mashiki-battery`: expected energy_kwh > 0"));
 }

@@ -18,7 +18,13 @@ fn cases() -> Vec<(String, PathBuf)> {
         v.push((c.to_string(), here.join(format!("tests/data/{c}.m"))));
     }
     let shared = here.join("../../shared/data/pf/cases");
-    for c in ["case1354pegase", "case2869pegase", "case9241pegase", "case_ACTIVSg2000", "case_ACTIVSg10k"] {
+    for c in [
+        "case1354pegase",
+        "case2869pegase",
+        "case9241pegase",
+        "case_ACTIVSg2000",
+        "case_ACTIVSg10k",
+    ] {
         let p = shared.join(format!("{c}.m"));
         if p.exists() {
             v.push((c.to_string(), p));

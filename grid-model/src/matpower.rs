@@ -150,7 +150,11 @@ fn scan(text: &str, cx: &Ctx) -> Result<Raw, ParseError> {
             "baseMVA" => {
                 let v = value.trim_end_matches(';').trim();
                 let x = parse_num(v).ok_or_else(|| {
-                    cx.err(lno, Some(value_col), format!("expected a number for baseMVA, found `{v}`"))
+                    cx.err(
+                        lno,
+                        Some(value_col),
+                        format!("expected a number for baseMVA, found `{v}`"),
+                    )
                 })?;
                 raw.base_mva = Some((x, lno));
             }
@@ -179,7 +183,11 @@ fn scan(text: &str, cx: &Ctx) -> Result<Raw, ParseError> {
         }
     }
     if !saw_anything {
-        return Err(cx.err(0, None, "empty file: expected a MATPOWER case (mpc.baseMVA, mpc.bus, mpc.gen, mpc.branch)"));
+        return Err(cx.err(
+            0,
+            None,
+            "empty file: expected a MATPOWER case (mpc.baseMVA, mpc.bus, mpc.gen, mpc.branch)",
+        ));
     }
     Ok(raw)
 }
@@ -209,7 +217,11 @@ fn read_matrix(
 ) -> Result<(Matrix, usize), ParseError> {
     let start_line = first + 1;
     let Some(body) = value.strip_prefix('[') else {
-        return Err(cx.err(start_line, None, format!("expected `[` to start matrix mpc.{field}")));
+        return Err(cx.err(
+            start_line,
+            None,
+            format!("expected `[` to start matrix mpc.{field}"),
+        ));
     };
     let mut m = Matrix {
         start_line,
@@ -253,14 +265,20 @@ fn read_matrix(
                 break;
             }
             let tok_start = pos;
-            while pos < bytes.len() && !matches!(bytes[pos], b' ' | b'\t' | b',' | b';' | b']' | b'\r') {
+            while pos < bytes.len()
+                && !matches!(bytes[pos], b' ' | b'\t' | b',' | b';' | b']' | b'\r')
+            {
                 pos += 1;
             }
             let tok = &content[tok_start..pos];
             let col = offset + tok_start + 1;
             let line_no = idx + 1;
             let x = parse_num(tok).ok_or_else(|| {
-                cx.err(line_no, Some(col), format!("expected a number in mpc.{field}, found `{tok}`"))
+                cx.err(
+                    line_no,
+                    Some(col),
+                    format!("expected a number in mpc.{field}, found `{tok}`"),
+                )
             })?;
             if cur.is_empty() {
                 cur_line = line_no;
@@ -345,14 +363,23 @@ fn read_cells(
             return Err(cx.err(
                 lines.len(),
                 None,
-                format!("mpc.{field} started on line {} is not closed: expected `{close}`", first + 1),
+                format!(
+                    "mpc.{field} started on line {} is not closed: expected `{close}`",
+                    first + 1
+                ),
             ));
         }
         text = lines[idx];
     }
 }
 
-fn check_cols(m: &Matrix, min: usize, field: &str, what: &str, cx: &Ctx) -> Result<usize, ParseError> {
+fn check_cols(
+    m: &Matrix,
+    min: usize,
+    field: &str,
+    what: &str,
+    cx: &Ctx,
+) -> Result<usize, ParseError> {
     let Some(first) = m.rows.first() else {
         return Ok(0);
     };
@@ -380,7 +407,14 @@ fn check_cols(m: &Matrix, min: usize, field: &str, what: &str, cx: &Ctx) -> Resu
     Ok(n)
 }
 
-fn finite(m: &Matrix, r: usize, c: usize, field: &str, name: &str, cx: &Ctx) -> Result<f64, ParseError> {
+fn finite(
+    m: &Matrix,
+    r: usize,
+    c: usize,
+    field: &str,
+    name: &str,
+    cx: &Ctx,
+) -> Result<f64, ParseError> {
     let x = m.rows[r][c];
     if x.is_finite() {
         Ok(x)
@@ -388,7 +422,11 @@ fn finite(m: &Matrix, r: usize, c: usize, field: &str, name: &str, cx: &Ctx) -> 
         Err(cx.err(
             m.lines[r],
             Some(m.cols[r][c]),
-            format!("mpc.{field} row {} column {} ({name}) must be finite, found {x}", r + 1, c + 1),
+            format!(
+                "mpc.{field} row {} column {} ({name}) must be finite, found {x}",
+                r + 1,
+                c + 1
+            ),
         ))
     }
 }
@@ -406,7 +444,10 @@ fn bus_ref(
         cx.err(
             m.lines[r],
             Some(m.cols[r][c]),
-            format!("mpc.{field} row {} refers to bus {x}, which is not in mpc.bus", r + 1),
+            format!(
+                "mpc.{field} row {} refers to bus {x}, which is not in mpc.bus",
+                r + 1
+            ),
         )
     };
     if x.fract() != 0.0 || x < 0.0 || !x.is_finite() {
@@ -424,17 +465,53 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
         .base_mva
         .ok_or_else(|| cx.err(0, None, "missing `mpc.baseMVA = <number>;`"))?;
     if !(base_mva.is_finite() && base_mva > 0.0) {
-        return Err(cx.err(base_line, None, format!("baseMVA must be a positive number, found {base_mva}")).into());
+        return Err(cx
+            .err(
+                base_line,
+                None,
+                format!("baseMVA must be a positive number, found {base_mva}"),
+            )
+            .into());
     }
-    let bm = raw.bus.ok_or_else(|| cx.err(0, None, "missing matrix `mpc.bus = [ ... ];`"))?;
-    let gm = raw.gens.ok_or_else(|| cx.err(0, None, "missing matrix `mpc.gen = [ ... ];`"))?;
-    let brm = raw.branch.ok_or_else(|| cx.err(0, None, "missing matrix `mpc.branch = [ ... ];`"))?;
+    let bm = raw
+        .bus
+        .ok_or_else(|| cx.err(0, None, "missing matrix `mpc.bus = [ ... ];`"))?;
+    let gm = raw
+        .gens
+        .ok_or_else(|| cx.err(0, None, "missing matrix `mpc.gen = [ ... ];`"))?;
+    let brm = raw
+        .branch
+        .ok_or_else(|| cx.err(0, None, "missing matrix `mpc.branch = [ ... ];`"))?;
     if bm.rows.is_empty() {
-        return Err(cx.err(bm.start_line, None, "mpc.bus has no rows: expected at least one bus").into());
+        return Err(cx
+            .err(
+                bm.start_line,
+                None,
+                "mpc.bus has no rows: expected at least one bus",
+            )
+            .into());
     }
-    check_cols(&bm, 13, "bus", "bus_i type Pd Qd Gs Bs area Vm Va baseKV zone Vmax Vmin", cx)?;
-    check_cols(&gm, 10, "gen", "bus Pg Qg Qmax Qmin Vg mBase status Pmax Pmin", cx)?;
-    check_cols(&brm, 11, "branch", "fbus tbus r x b rateA rateB rateC ratio angle status", cx)?;
+    check_cols(
+        &bm,
+        13,
+        "bus",
+        "bus_i type Pd Qd Gs Bs area Vm Va baseKV zone Vmax Vmin",
+        cx,
+    )?;
+    check_cols(
+        &gm,
+        10,
+        "gen",
+        "bus Pg Qg Qmax Qmin Vg mBase status Pmax Pmin",
+        cx,
+    )?;
+    check_cols(
+        &brm,
+        11,
+        "branch",
+        "fbus tbus r x b rateA rateB rateC ratio angle status",
+        cx,
+    )?;
 
     let mut buses = Vec::with_capacity(bm.rows.len());
     let mut loads = Vec::new();
@@ -444,7 +521,11 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
         let idv = row[0];
         if !(idv.is_finite() && idv >= 1.0 && idv.fract() == 0.0) {
             return Err(cx
-                .err(bm.lines[r], Some(bm.cols[r][0]), format!("bus number must be a positive integer, found {idv}"))
+                .err(
+                    bm.lines[r],
+                    Some(bm.cols[r][0]),
+                    format!("bus number must be a positive integer, found {idv}"),
+                )
                 .into());
         }
         let id = idv as u64;
@@ -455,7 +536,11 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
             4.0 => BusKind::Isolated,
             t => {
                 return Err(cx
-                    .err(bm.lines[r], Some(bm.cols[r][1]), format!("bus {id}: type must be 1, 2, 3 or 4, found {t}"))
+                    .err(
+                        bm.lines[r],
+                        Some(bm.cols[r][1]),
+                        format!("bus {id}: type must be 1, 2, 3 or 4, found {t}"),
+                    )
                     .into());
             }
         };
@@ -502,7 +587,11 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
     if let Some(w) = ids.windows(2).find(|w| w[0].0 == w[1].0) {
         let r = w[1].1;
         return Err(cx
-            .err(bm.lines[r], Some(bm.cols[r][0]), format!("bus number {} appears twice in mpc.bus", w[0].0))
+            .err(
+                bm.lines[r],
+                Some(bm.cols[r][0]),
+                format!("bus number {} appears twice in mpc.bus", w[0].0),
+            )
             .into());
     }
 
@@ -513,7 +602,9 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
         let qmin = row[4];
         for (c, v) in [(3usize, qmax), (4, qmin)] {
             if v.is_nan() {
-                return Err(cx.err(gm.lines[r], Some(gm.cols[r][c]), "Q limit must be a number").into());
+                return Err(cx
+                    .err(gm.lines[r], Some(gm.cols[r][c]), "Q limit must be a number")
+                    .into());
             }
         }
         gens.push(Gen {
@@ -539,7 +630,14 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
         let status = finite(&brm, r, 10, "branch", "status", cx)?;
         if rr == 0.0 && x == 0.0 && status > 0.0 {
             return Err(cx
-                .err(brm.lines[r], Some(brm.cols[r][3]), format!("branch {} has r = x = 0: expected a non-zero impedance", r + 1))
+                .err(
+                    brm.lines[r],
+                    Some(brm.cols[r][3]),
+                    format!(
+                        "branch {} has r = x = 0: expected a non-zero impedance",
+                        r + 1
+                    ),
+                )
                 .into());
         }
         branches.push(Branch {

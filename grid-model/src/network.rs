@@ -265,10 +265,18 @@ impl Network {
             graph.add_node(());
         }
         for (k, br) in branches.iter().enumerate() {
-            graph.add_edge(NodeIndex::new(br.from), NodeIndex::new(br.to), Edge::Branch(k));
+            graph.add_edge(
+                NodeIndex::new(br.from),
+                NodeIndex::new(br.to),
+                Edge::Branch(k),
+            );
         }
         for (k, s) in switches.iter().enumerate() {
-            graph.add_edge(NodeIndex::new(s.from), NodeIndex::new(s.to), Edge::Switch(k));
+            graph.add_edge(
+                NodeIndex::new(s.from),
+                NodeIndex::new(s.to),
+                Edge::Switch(k),
+            );
         }
         Ok(Network {
             base_mva,

@@ -88,7 +88,9 @@ impl Topology {
             if !net.edge_conducts(w) {
                 continue;
             }
-            let Some((a, b)) = g.edge_endpoints(e) else { continue };
+            let Some((a, b)) = g.edge_endpoints(e) else {
+                continue;
+            };
             if let Edge::Switch(_) = w {
                 sw.union(a.index(), b.index());
             }
@@ -142,7 +144,12 @@ impl Topology {
         }
         let mut role = vec![Role::Dark; nb];
         for island in &mut islands {
-            let gen_buses: Vec<usize> = island.buses.iter().copied().filter(|&b| has_gen[b]).collect();
+            let gen_buses: Vec<usize> = island
+                .buses
+                .iter()
+                .copied()
+                .filter(|&b| has_gen[b])
+                .collect();
             if gen_buses.is_empty() {
                 continue;
             }

@@ -1,6 +1,8 @@
 //! Malformed MATPOWER files get an error that names the file, the line (and
 //! column where it applies) and what was expected. Nothing panics.
 
+#![allow(clippy::unwrap_used)]
+
 use grid_model::{GridError, matpower};
 
 const GOOD: &str = "function mpc = tiny
@@ -49,12 +51,18 @@ fn truncated_matrix_at_end_of_file() {
     let cut = &GOOD[..GOOD.find("mpc.branch").unwrap() + 30];
     let e = err(cut);
     assert!(e.starts_with("bad.m:"), "{e}");
-    assert!(e.contains("matrix mpc.branch started on line 11 is not closed: expected `];`"), "{e}");
+    assert!(
+        e.contains("matrix mpc.branch started on line 11 is not closed: expected `];`"),
+        "{e}"
+    );
 }
 
 #[test]
 fn truncated_matrix_followed_by_next_field() {
-    let text = GOOD.replace("\t2\t1\t90\t30\t0\t0\t1\t1\t0\t345\t1\t1.1\t0.9;\n];", "\t2\t1\t90\t30\t0\t0\t1\t1\t0\t345\t1\t1.1\t0.9;");
+    let text = GOOD.replace(
+        "\t2\t1\t90\t30\t0\t0\t1\t1\t0\t345\t1\t1.1\t0.9;\n];",
+        "\t2\t1\t90\t30\t0\t0\t1\t1\t0\t345\t1\t1.1\t0.9;",
+    );
     let e = err(&text);
     assert_eq!(
         e,
@@ -64,8 +72,14 @@ fn truncated_matrix_followed_by_next_field() {
 
 #[test]
 fn wrong_column_count_in_a_row() {
-    let text = GOOD.replace("\t2\t1\t90\t30\t0\t0\t1\t1\t0\t345\t1\t1.1\t0.9;", "\t2\t1\t90\t30\t0\t0\t1\t1\t0\t345\t1\t1.1;");
-    assert_eq!(err(&text), "bad.m:6: row 2 of mpc.bus has 12 columns, expected 13 like the first row");
+    let text = GOOD.replace(
+        "\t2\t1\t90\t30\t0\t0\t1\t1\t0\t345\t1\t1.1\t0.9;",
+        "\t2\t1\t90\t30\t0\t0\t1\t1\t0\t345\t1\t1.1;",
+    );
+    assert_eq!(
+        err(&text),
+        "bad.m:6: row 2 of mpc.bus has 12 columns, expected 13 like the first row"
+    );
 }
 
 #[test]
@@ -83,19 +97,28 @@ fn too_few_columns() {
 #[test]
 fn unknown_bus_id_in_branch() {
     let text = GOOD.replace("\t1\t2\t0.01", "\t1\t7\t0.01");
-    assert_eq!(err(&text), "bad.m:12:4: mpc.branch row 1 refers to bus 7, which is not in mpc.bus");
+    assert_eq!(
+        err(&text),
+        "bad.m:12:4: mpc.branch row 1 refers to bus 7, which is not in mpc.bus"
+    );
 }
 
 #[test]
 fn unknown_bus_id_in_gen() {
     let text = GOOD.replace("\t1\t0\t0\t300", "\t9\t0\t0\t300");
-    assert_eq!(err(&text), "bad.m:9:2: mpc.gen row 1 refers to bus 9, which is not in mpc.bus");
+    assert_eq!(
+        err(&text),
+        "bad.m:9:2: mpc.gen row 1 refers to bus 9, which is not in mpc.bus"
+    );
 }
 
 #[test]
 fn non_numeric_cell() {
     let text = GOOD.replace("\t2\t1\t90\t30", "\t2\t1\tabc\t30");
-    assert_eq!(err(&text), "bad.m:6:6: expected a number in mpc.bus, found `abc`");
+    assert_eq!(
+        err(&text),
+        "bad.m:6:6: expected a number in mpc.bus, found `abc`"
+    );
 }
 
 #[test]
@@ -107,7 +130,10 @@ fn nan_is_not_a_number_here() {
 #[test]
 fn infinite_value_where_finite_is_required() {
     let text = GOOD.replace("\t2\t1\t90\t30", "\t2\t1\tInf\t30");
-    assert_eq!(err(&text), "bad.m:6:6: mpc.bus row 2 column 3 (Pd) must be finite, found inf");
+    assert_eq!(
+        err(&text),
+        "bad.m:6:6: mpc.bus row 2 column 3 (Pd) must be finite, found inf"
+    );
 }
 
 #[test]
@@ -121,7 +147,10 @@ fn infinite_q_limits_are_accepted() {
 #[test]
 fn bad_bus_type() {
     let text = GOOD.replace("\t2\t1\t90", "\t2\t5\t90");
-    assert_eq!(err(&text), "bad.m:6:4: bus 2: type must be 1, 2, 3 or 4, found 5");
+    assert_eq!(
+        err(&text),
+        "bad.m:6:4: bus 2: type must be 1, 2, 3 or 4, found 5"
+    );
 }
 
 #[test]
@@ -132,11 +161,17 @@ fn duplicate_bus_id() {
 
 #[test]
 fn missing_matrices_and_base() {
-    assert_eq!(err("mpc.baseMVA = 100;\n"), "bad.m: missing matrix `mpc.bus = [ ... ];`");
+    assert_eq!(
+        err("mpc.baseMVA = 100;\n"),
+        "bad.m: missing matrix `mpc.bus = [ ... ];`"
+    );
     let nobase = GOOD.replace("mpc.baseMVA = 100;\n", "");
     assert_eq!(err(&nobase), "bad.m: missing `mpc.baseMVA = <number>;`");
     let badbase = GOOD.replace("mpc.baseMVA = 100;", "mpc.baseMVA = hundred;");
-    assert_eq!(err(&badbase), "bad.m:3:15: expected a number for baseMVA, found `hundred`");
+    assert_eq!(
+        err(&badbase),
+        "bad.m:3:15: expected a number for baseMVA, found `hundred`"
+    );
 }
 
 #[test]
@@ -159,7 +194,9 @@ fn zero_impedance_branch() {
 
 #[test]
 fn missing_file_is_an_io_error_naming_the_path() {
-    let e = matpower::read_file("/nonexistent/case.m").unwrap_err().to_string();
+    let e = matpower::read_file("/nonexistent/case.m")
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("cannot read /nonexistent/case.m:"), "{e}");
 }
 

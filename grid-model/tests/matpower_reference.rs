@@ -4,6 +4,8 @@
 //! |dVm| <= 1e-6 p.u., |dVa| <= 1e-4 deg, generator P and per-bus total Q
 //! within 1e-4 MW / MVAr, branch flows within 1e-4 MW / MVAr.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -13,11 +15,21 @@ use grid_model::matpower;
 use grid_model::pf::{Init, PfOptions, PowerFlow};
 
 fn check_ac(case: &str, init: Init) {
-    let Some((path, refdir)) = locate(case) else { return };
+    let Some((path, refdir)) = locate(case) else {
+        return;
+    };
     let net = matpower::read_file(&path).unwrap();
     let mut pf = PowerFlow::new(&net).unwrap();
-    let sol = pf.solve_ac(&PfOptions { init, tol: 1e-10, max_iter: 30 });
-    assert!(sol.converged, "{case}: not converged: {:?}", sol.islands.iter().map(|i| &i.failure).collect::<Vec<_>>());
+    let sol = pf.solve_ac(&PfOptions {
+        init,
+        tol: 1e-10,
+        max_iter: 30,
+    });
+    assert!(
+        sol.converged,
+        "{case}: not converged: {:?}",
+        sol.islands.iter().map(|i| &i.failure).collect::<Vec<_>>()
+    );
     let refb = read_csv(&refdir.join(format!("{case}_bus.csv")));
     let (mut dvm, mut dva) = (0.0f64, 0.0f64);
     for r in &refb {
@@ -39,7 +51,10 @@ fn check_ac(case: &str, init: Init) {
     }
     for (b, q) in &q_ref {
         let dq = (q - q_ours[b]).abs();
-        assert!(dq <= 1e-4, "{case}: bus {b} total Qg differs by {dq:e} MVAr");
+        assert!(
+            dq <= 1e-4,
+            "{case}: bus {b} total Qg differs by {dq:e} MVAr"
+        );
     }
     let refbr = read_csv(&refdir.join(format!("{case}_branch.csv")));
     for r in &refbr {
@@ -57,7 +72,9 @@ fn check_ac(case: &str, init: Init) {
 }
 
 fn check_dc(case: &str) {
-    let Some((path, refdir)) = locate(case) else { return };
+    let Some((path, refdir)) = locate(case) else {
+        return;
+    };
     let net = matpower::read_file(&path).unwrap();
     let mut pf = PowerFlow::new(&net).unwrap();
     let sol = pf.solve_dc();
@@ -72,7 +89,11 @@ fn check_dc(case: &str) {
     for r in &read_csv(&refdir.join(format!("{case}_dc_gen.csv"))) {
         let k = r["gen"] as usize - 1;
         let dp = (sol.gen_p_mw[k] - r["pg_mw"]).abs();
-        assert!(dp <= 1e-4, "{case} DC: gen {} Pg differs by {dp:e} MW", k + 1);
+        assert!(
+            dp <= 1e-4,
+            "{case} DC: gen {} Pg differs by {dp:e} MW",
+            k + 1
+        );
     }
 }
 
@@ -106,10 +127,16 @@ fn flat_start_reaches_the_same_solution_on_case300() {
 #[test]
 fn activsg10k_does_not_converge_from_flat_start_in_30_iterations_and_says_so() {
     // MATPOWER does not converge either (shared/data/pf/README.md).
-    let Some((path, _)) = locate("case_ACTIVSg10k") else { return };
+    let Some((path, _)) = locate("case_ACTIVSg10k") else {
+        return;
+    };
     let net = matpower::read_file(&path).unwrap();
     let mut pf = PowerFlow::new(&net).unwrap();
-    let sol = pf.solve_ac(&PfOptions { init: Init::Flat, tol: 1e-8, max_iter: 30 });
+    let sol = pf.solve_ac(&PfOptions {
+        init: Init::Flat,
+        tol: 1e-8,
+        max_iter: 30,
+    });
     assert!(!sol.converged);
     assert!(sol.islands[0].failure.is_some());
 }
@@ -121,18 +148,34 @@ fn activsg10k_does_not_converge_from_flat_start_in_30_iterations_and_says_so() {
 fn check_modified(name: &str) {
     let dir = data_dir().join("modified");
     let net = matpower::read_file(dir.join(format!("{name}.m"))).unwrap();
-    let sol = PowerFlow::new(&net).unwrap().solve_ac(&PfOptions { tol: 1e-10, max_iter: 30, ..Default::default() });
+    let sol = PowerFlow::new(&net).unwrap().solve_ac(&PfOptions {
+        tol: 1e-10,
+        max_iter: 30,
+        ..Default::default()
+    });
     assert!(sol.converged, "{name}");
     for r in &read_csv(&dir.join(format!("{name}_bus.csv"))) {
         let i = net.bus_index(r["bus_id"] as u64).unwrap();
-        assert!((sol.bus_vm[i] - r["vm_pu"]).abs() <= 1e-6, "{name} bus {}: Vm", r["bus_id"]);
-        assert!(dang(sol.bus_va_deg[i], r["va_deg"]) <= 1e-4, "{name} bus {}: Va", r["bus_id"]);
+        assert!(
+            (sol.bus_vm[i] - r["vm_pu"]).abs() <= 1e-6,
+            "{name} bus {}: Vm",
+            r["bus_id"]
+        );
+        assert!(
+            dang(sol.bus_va_deg[i], r["va_deg"]) <= 1e-4,
+            "{name} bus {}: Va",
+            r["bus_id"]
+        );
     }
     let mut q_ref: BTreeMap<u64, f64> = BTreeMap::new();
     let mut q_ours: BTreeMap<u64, f64> = BTreeMap::new();
     for r in &read_csv(&dir.join(format!("{name}_gen.csv"))) {
         let k = r["gen"] as usize - 1;
-        assert!((sol.gen_p_mw[k] - r["pg_mw"]).abs() <= 1e-4, "{name} gen {}: Pg", k + 1);
+        assert!(
+            (sol.gen_p_mw[k] - r["pg_mw"]).abs() <= 1e-4,
+            "{name} gen {}: Pg",
+            k + 1
+        );
         *q_ref.entry(r["bus"] as u64).or_default() += r["qg_mvar"];
         *q_ours.entry(r["bus"] as u64).or_default() += sol.gen_q_mvar[k];
     }

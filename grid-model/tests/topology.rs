@@ -2,6 +2,8 @@
 //! buses, slack choice, switches. Solutions of modified cases are checked
 //! with an independent power-balance computation (`common::ac_balance`).
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;
@@ -117,7 +119,11 @@ fn isolated_type4_bus_is_out_of_service_and_dark() {
     let mut net = matpower::parse_str(&text, "case9_iso.m").unwrap();
     let b9 = net.bus_index(9).unwrap();
     assert!(!net.buses[b9].in_service);
-    for br in net.branches.iter_mut().filter(|br| br.from == b9 || br.to == b9) {
+    for br in net
+        .branches
+        .iter_mut()
+        .filter(|br| br.from == b9 || br.to == b9)
+    {
         br.in_service = false;
     }
     let mut pf = PowerFlow::new(&net).unwrap();
@@ -132,7 +138,9 @@ fn a_closed_switch_joins_two_buses_into_one_node() {
     // Split bus 5 of case9: add bus 100, move branch 5-6 to it, and join it to
     // bus 5 by a switch. Closed, the solution equals the original case.
     let base = case("case9");
-    let mut sol0 = PowerFlow::new(&base).unwrap().solve_ac(&PfOptions::default());
+    let mut sol0 = PowerFlow::new(&base)
+        .unwrap()
+        .solve_ac(&PfOptions::default());
     assert!(sol0.converged);
     let mut buses = base.buses.clone();
     let mut b100 = buses[base.bus_index(5).unwrap()].clone();
@@ -147,7 +155,13 @@ fn a_closed_switch_joins_two_buses_into_one_node() {
     } else {
         branches[k].to = i100;
     }
-    let sw = Switch { id: "sw1".into(), from: b5, to: i100, closed: true, in_service: true };
+    let sw = Switch {
+        id: "sw1".into(),
+        from: b5,
+        to: i100,
+        closed: true,
+        in_service: true,
+    };
     let net = Network::new(
         base.base_mva,
         buses,
@@ -183,7 +197,10 @@ fn a_closed_switch_joins_two_buses_into_one_node() {
 fn reference_solutions_pass_the_independent_balance_check() {
     for name in ["case9", "case14", "case30", "case57", "case118", "case300"] {
         let net = case(name);
-        let sol = PowerFlow::new(&net).unwrap().solve_ac(&PfOptions { tol: 1e-10, ..Default::default() });
+        let sol = PowerFlow::new(&net).unwrap().solve_ac(&PfOptions {
+            tol: 1e-10,
+            ..Default::default()
+        });
         let worst = ac_balance(&net, &sol);
         assert!(worst < 1e-6, "{name}: imbalance {worst:e} MVA");
     }
@@ -208,11 +225,19 @@ fn scaled_loads_and_outages_solve_and_balance() {
         }
         // Switch off one non-slack generator.
         let t = Topology::new(&net, SlackRule::Matpower);
-        if let Some(g) = net.gens.iter_mut().find(|g| g.in_service && t.role[g.bus] == Role::Pv) {
+        if let Some(g) = net
+            .gens
+            .iter_mut()
+            .find(|g| g.in_service && t.role[g.bus] == Role::Pv)
+        {
             g.in_service = false;
         }
         let mut pf = PowerFlow::new(&net).unwrap();
-        let sol = pf.solve_ac(&PfOptions { tol: 1e-10, max_iter: 30, ..Default::default() });
+        let sol = pf.solve_ac(&PfOptions {
+            tol: 1e-10,
+            max_iter: 30,
+            ..Default::default()
+        });
         assert!(sol.converged, "{name}: {:?}", sol.islands[0].failure);
         let worst = ac_balance(&net, &sol);
         assert!(worst < 1e-6, "{name}: imbalance {worst:e} MVA");
@@ -229,7 +254,9 @@ fn set_injections_reuses_the_prepared_solver() {
     }
     pf.set_injections(&net).unwrap();
     let a = pf.solve_ac(&PfOptions::default());
-    let b = PowerFlow::new(&net).unwrap().solve_ac(&PfOptions::default());
+    let b = PowerFlow::new(&net)
+        .unwrap()
+        .solve_ac(&PfOptions::default());
     assert_eq!(a.bus_vm, b.bus_vm);
     // A topology change is refused.
     net.branches[0].in_service = false;
@@ -240,7 +267,10 @@ fn set_injections_reuses_the_prepared_solver() {
 fn divergence_is_a_result_not_a_panic() {
     let mut net = case("case14");
     net.scale_loads(8.0);
-    let sol = PowerFlow::new(&net).unwrap().solve_ac(&PfOptions { max_iter: 15, ..Default::default() });
+    let sol = PowerFlow::new(&net).unwrap().solve_ac(&PfOptions {
+        max_iter: 15,
+        ..Default::default()
+    });
     assert!(!sol.converged);
     assert!(sol.islands[0].failure.is_some());
     assert!(sol.iterations <= 15);
@@ -263,7 +293,9 @@ fn set_bus_injections_matches_a_fresh_solve_and_reports_slack_power() {
     }
     pf.set_bus_injections(&p, &q).unwrap();
     let a = pf.solve_ac(&PfOptions::default());
-    let b = PowerFlow::new(&net).unwrap().solve_ac(&PfOptions::default());
+    let b = PowerFlow::new(&net)
+        .unwrap()
+        .solve_ac(&PfOptions::default());
     for i in 0..nb {
         assert!((a.bus_vm[i] - b.bus_vm[i]).abs() < 1e-12);
     }

@@ -45,13 +45,17 @@ pub struct PfArgs {
 /// Runs `blackstart pf`.
 pub fn run(args: PfArgs) -> Result<ExitCode, CliError> {
     if !(args.tol.is_finite() && args.tol > 0.0) {
-        return Err(CliError::BadInput(format!("--tol must be a positive number, got {}", args.tol)));
+        return Err(CliError::BadInput(format!(
+            "--tol must be a positive number, got {}",
+            args.tol
+        )));
     }
     if args.repeat == 0 {
         return Err(CliError::BadInput("--repeat must be at least 1".into()));
     }
     let t0 = Instant::now();
-    let net = grid_model::matpower::read_file(&args.case).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let net = grid_model::matpower::read_file(&args.case)
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
     let parse_ms = t0.elapsed().as_secs_f64() * 1e3;
     let t1 = Instant::now();
     let mut pf = PowerFlow::new(&net).map_err(|e| CliError::BadInput(e.to_string()))?;
@@ -79,7 +83,11 @@ pub fn run(args: PfArgs) -> Result<ExitCode, CliError> {
         }
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
-    let sol = if args.dc { pf.solve_dc() } else { pf.solve_ac(&opts) };
+    let sol = if args.dc {
+        pf.solve_dc()
+    } else {
+        pf.solve_ac(&opts)
+    };
     times.sort_by(f64::total_cmp);
     let min = times[0];
     let median = if times.len() % 2 == 1 {
@@ -89,7 +97,8 @@ pub fn run(args: PfArgs) -> Result<ExitCode, CliError> {
     };
     let max = times[times.len() - 1];
     if let Some(dir) = &args.out {
-        write_csvs(dir, &net, &sol).map_err(|e| CliError::BadInput(format!("cannot write to {}: {e}", dir.display())))?;
+        write_csvs(dir, &net, &sol)
+            .map_err(|e| CliError::BadInput(format!("cannot write to {}: {e}", dir.display())))?;
     }
     let energised = sol.bus_energised.iter().filter(|&&e| e).count();
     let dark = net.buses.len() - energised;
@@ -127,7 +136,11 @@ pub fn run(args: PfArgs) -> Result<ExitCode, CliError> {
         let _ = writeln!(
             s,
             "  {} after {} iteration(s), largest mismatch {:.3e} p.u.",
-            if sol.converged { "converged" } else { "DID NOT CONVERGE" },
+            if sol.converged {
+                "converged"
+            } else {
+                "DID NOT CONVERGE"
+            },
             sol.iterations,
             sol.max_mismatch_pu
         );
@@ -136,7 +149,12 @@ pub fn run(args: PfArgs) -> Result<ExitCode, CliError> {
                 let _ = writeln!(s, "  island with {} buses: {f}", isl.buses.len());
             }
         }
-        let _ = writeln!(s, "  {} energised island(s), {} dark bus(es)", sol.islands.len(), dark);
+        let _ = writeln!(
+            s,
+            "  {} energised island(s), {} dark bus(es)",
+            sol.islands.len(),
+            dark
+        );
         let pg: f64 = sol.gen_p_mw.iter().sum();
         let _ = writeln!(s, "  generation {pg:.3} MW, losses {:.3} MW", sol.losses_mw);
         let _ = writeln!(
@@ -145,14 +163,21 @@ pub fn run(args: PfArgs) -> Result<ExitCode, CliError> {
             args.repeat
         );
         if let Some(dir) = &args.out {
-            let _ = writeln!(s, "  wrote bus.csv, gen.csv, branch.csv to {}", dir.display());
+            let _ = writeln!(
+                s,
+                "  wrote bus.csv, gen.csv, branch.csv to {}",
+                dir.display()
+            );
         }
         print!("{s}");
     }
     if sol.converged {
         Ok(ExitCode::SUCCESS)
     } else {
-        Err(CliError::Failed(format!("the power flow did not converge on {}", args.case.display())))
+        Err(CliError::Failed(format!(
+            "the power flow did not converge on {}",
+            args.case.display()
+        )))
     }
 }
 
@@ -177,15 +202,32 @@ pub fn write_csvs(dir: &Path, net: &Network, sol: &PfSolution) -> std::io::Resul
         }
     }
     std::fs::write(dir.join("bus.csv"), bus)?;
-    let mut gens = String::from(if sol.dc { "gen,bus,pg_mw\n" } else { "gen,bus,pg_mw,qg_mvar\n" });
+    let mut gens = String::from(if sol.dc {
+        "gen,bus,pg_mw\n"
+    } else {
+        "gen,bus,pg_mw,qg_mvar\n"
+    });
     for (k, g) in net.gens.iter().enumerate() {
         if !g.in_service || !sol.bus_energised[g.bus] {
             continue;
         }
         if sol.dc {
-            let _ = writeln!(gens, "{},{},{:?}", k + 1, net.buses[g.bus].id, sol.gen_p_mw[k]);
+            let _ = writeln!(
+                gens,
+                "{},{},{:?}",
+                k + 1,
+                net.buses[g.bus].id,
+                sol.gen_p_mw[k]
+            );
         } else {
-            let _ = writeln!(gens, "{},{},{:?},{:?}", k + 1, net.buses[g.bus].id, sol.gen_p_mw[k], sol.gen_q_mvar[k]);
+            let _ = writeln!(
+                gens,
+                "{},{},{:?},{:?}",
+                k + 1,
+                net.buses[g.bus].id,
+                sol.gen_p_mw[k],
+                sol.gen_q_mvar[k]
+            );
         }
     }
     std::fs::write(dir.join("gen.csv"), gens)?;

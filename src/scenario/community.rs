@@ -220,16 +220,29 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
     let n = &sc.network;
     let bad = |what: String| ScenarioError::Invalid(what);
     if n.kind != "community" {
-        return Err(bad(format!("{}: network kind `{}` is not supported: expected `community`", at("kind"), n.kind)));
+        return Err(bad(format!(
+            "{}: network kind `{}` is not supported: expected `community`",
+            at("kind"),
+            n.kind
+        )));
     }
-    for (v, name) in [(n.base_kv, "base_kv"), (n.r_ohm_per_km, "r_ohm_per_km"), (n.x_ohm_per_km, "x_ohm_per_km")] {
+    for (v, name) in [
+        (n.base_kv, "base_kv"),
+        (n.r_ohm_per_km, "r_ohm_per_km"),
+        (n.x_ohm_per_km, "x_ohm_per_km"),
+    ] {
         if !(v.is_finite() && v > 0.0) {
-            return Err(bad(format!("{}: {name} must be a positive number, got {v}", at(name))));
+            return Err(bad(format!(
+                "{}: {name} must be a positive number, got {v}",
+                at(name)
+            )));
         }
     }
     check_coord(n.substation_lat, n.substation_lon, &at("substation_lat"))?;
     if sc.microgrids.is_empty() {
-        return Err(bad("the scenario has no [[microgrid]]: expected at least one".into()));
+        return Err(bad(
+            "the scenario has no [[microgrid]]: expected at least one".into(),
+        ));
     }
     let zbase = n.base_kv * n.base_kv / BASE_MVA;
     let line = |km: f64| {
@@ -255,7 +268,13 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
         });
         buses.len() - 1
     };
-    let sub = bus(1, BusKind::Ref, n.substation_lat, n.substation_lon, n.substation.clone());
+    let sub = bus(
+        1,
+        BusKind::Ref,
+        n.substation_lat,
+        n.substation_lon,
+        n.substation.clone(),
+    );
     gens.push(Gen {
         id: "upstream".into(),
         bus: sub,
@@ -287,10 +306,26 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
     for (mi, mg) in sc.microgrids.iter().enumerate() {
         check_coord(mg.lat, mg.lon, &at(&mg.name))?;
         if sc.microgrids[..mi].iter().any(|m| m.name == mg.name) {
-            return Err(bad(format!("{}: microgrid name `{}` is used twice", at(&mg.name), mg.name)));
+            return Err(bad(format!(
+                "{}: microgrid name `{}` is used twice",
+                at(&mg.name),
+                mg.name
+            )));
         }
-        let end = bus(next_id, BusKind::Pq, mg.lat, mg.lon, format!("{} feeder end", mg.name));
-        let pcc = bus(next_id + 1, BusKind::Pq, mg.lat, mg.lon, format!("{} PCC", mg.name));
+        let end = bus(
+            next_id,
+            BusKind::Pq,
+            mg.lat,
+            mg.lon,
+            format!("{} feeder end", mg.name),
+        );
+        let pcc = bus(
+            next_id + 1,
+            BusKind::Pq,
+            mg.lat,
+            mg.lon,
+            format!("{} PCC", mg.name),
+        );
         next_id += 2;
         let km = haversine_km(n.substation_lat, n.substation_lon, mg.lat, mg.lon) * n.route_factor;
         let (r, x) = line(km);
@@ -307,7 +342,13 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
             in_service: true,
         });
         let feeder = branches.len() - 1;
-        switches.push(Switch { id: format!("{}-pcc", mg.name), from: end, to: pcc, closed: true, in_service: true });
+        switches.push(Switch {
+            id: format!("{}-pcc", mg.name),
+            from: end,
+            to: pcc,
+            closed: true,
+            in_service: true,
+        });
         sites.push(Site {
             id: format!("{}-feeder", mg.name),
             kind: SiteKind::Feeder(feeder),
@@ -326,7 +367,13 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
             lat: mg.lat,
             lon: mg.lon,
         });
-        let mut attach = |id: &str, lat: f64, lon: f64, buses_ref: &mut dyn FnMut(u64, BusKind, f64, f64, String) -> usize, next_id: &mut u64, branches: &mut Vec<Branch>| -> Result<(usize, usize), ScenarioError> {
+        let mut attach = |id: &str,
+                          lat: f64,
+                          lon: f64,
+                          buses_ref: &mut dyn FnMut(u64, BusKind, f64, f64, String) -> usize,
+                          next_id: &mut u64,
+                          branches: &mut Vec<Branch>|
+         -> Result<(usize, usize), ScenarioError> {
             check_coord(lat, lon, &at(id))?;
             if ids.iter().any(|x| x == id) {
                 return Err(bad(format!("{}: id `{id}` is used twice", at(id))));
@@ -362,15 +409,29 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
             })?;
             let pr = match &l.priority {
                 Some(p) => priority(p).ok_or_else(|| {
-                    bad(format!("{}: load `{}` has priority `{p}`: expected critical, essential or normal", at(&l.id), l.id))
+                    bad(format!(
+                        "{}: load `{}` has priority `{p}`: expected critical, essential or normal",
+                        at(&l.id),
+                        l.id
+                    ))
                 })?,
                 None => class.default_priority(),
             };
             if !(l.peak_kw.is_finite() && l.peak_kw >= 0.0) {
-                return Err(bad(format!("{}: load `{}` peak_kw must be >= 0 (kW), got {}", at(&l.id), l.id, l.peak_kw)));
+                return Err(bad(format!(
+                    "{}: load `{}` peak_kw must be >= 0 (kW), got {}",
+                    at(&l.id),
+                    l.id,
+                    l.peak_kw
+                )));
             }
             if !(l.power_factor > 0.0 && l.power_factor <= 1.0) {
-                return Err(bad(format!("{}: load `{}` power_factor must be in (0, 1], got {}", at(&l.id), l.id, l.power_factor)));
+                return Err(bad(format!(
+                    "{}: load `{}` power_factor must be in (0, 1], got {}",
+                    at(&l.id),
+                    l.id,
+                    l.power_factor
+                )));
             }
             let sheddable = l.sheddable.unwrap_or(match pr {
                 Priority::Critical => 0.0,
@@ -378,7 +439,11 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
                 Priority::Normal => 0.3,
             });
             if !(0.0..=1.0).contains(&sheddable) {
-                return Err(bad(format!("{}: load `{}` sheddable must be a fraction in [0, 1], got {sheddable}", at(&l.id), l.id)));
+                return Err(bad(format!(
+                    "{}: load `{}` sheddable must be a fraction in [0, 1], got {sheddable}",
+                    at(&l.id),
+                    l.id
+                )));
             }
             let (b, br) = attach(&l.id, l.lat, l.lon, &mut bus, &mut next_id, &mut branches)?;
             let q_over_p = (1.0 / (l.power_factor * l.power_factor) - 1.0).sqrt();
@@ -409,7 +474,12 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
         }
         for p in &mg.pvs {
             if !(p.dc_kw.is_finite() && p.dc_kw >= 0.0) {
-                return Err(bad(format!("{}: pv `{}` dc_kw must be >= 0 (kW), got {}", at(&p.id), p.id, p.dc_kw)));
+                return Err(bad(format!(
+                    "{}: pv `{}` dc_kw must be >= 0 (kW), got {}",
+                    at(&p.id),
+                    p.id,
+                    p.dc_kw
+                )));
             }
             let (b, br) = attach(&p.id, p.lat, p.lon, &mut bus, &mut next_id, &mut branches)?;
             pvs.push(PvAsset {
@@ -451,7 +521,14 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
                     bt.id
                 )));
             }
-            let (b, _) = attach(&bt.id, bt.lat, bt.lon, &mut bus, &mut next_id, &mut branches)?;
+            let (b, _) = attach(
+                &bt.id,
+                bt.lat,
+                bt.lon,
+                &mut bus,
+                &mut next_id,
+                &mut branches,
+            )?;
             gens.push(grid_forming_gen(&bt.id, b, bt.power_kw / 1000.0));
             batteries.push((
                 Battery {
@@ -482,7 +559,11 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
         }
         for d in &mg.diesels {
             if !(d.rated_kw > 0.0 && d.fuel_l >= 0.0) {
-                return Err(bad(format!("{}: diesel `{}`: expected rated_kw > 0 and fuel_l >= 0", at(&d.id), d.id)));
+                return Err(bad(format!(
+                    "{}: diesel `{}`: expected rated_kw > 0 and fuel_l >= 0",
+                    at(&d.id),
+                    d.id
+                )));
             }
             let (b, _) = attach(&d.id, d.lat, d.lon, &mut bus, &mut next_id, &mut branches)?;
             gens.push(grid_forming_gen(&d.id, b, d.rated_kw / 1000.0));
@@ -510,8 +591,16 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
             });
         }
     }
-    let net = Network::new(BASE_MVA, buses, branches, gens, loads_net, Vec::new(), switches)
-        .map_err(|e| bad(format!("internal: the generated network is invalid: {e}")))?;
+    let net = Network::new(
+        BASE_MVA,
+        buses,
+        branches,
+        gens,
+        loads_net,
+        Vec::new(),
+        switches,
+    )
+    .map_err(|e| bad(format!("internal: the generated network is invalid: {e}")))?;
     Ok(Community {
         net,
         microgrids,
@@ -541,7 +630,11 @@ fn grid_forming_gen(id: &str, bus: usize, p_mw: f64) -> Gen {
 }
 
 fn check_coord(lat: f64, lon: f64, at: &str) -> Result<(), ScenarioError> {
-    if !(lat.is_finite() && (-90.0..=90.0).contains(&lat) && lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+    if !(lat.is_finite()
+        && (-90.0..=90.0).contains(&lat)
+        && lon.is_finite()
+        && (-180.0..=180.0).contains(&lon))
+    {
         return Err(ScenarioError::Invalid(format!(
             "{at}: coordinates ({lat}, {lon}) are not a latitude in [-90, 90] and a longitude in [-180, 180] (degrees)"
         )));

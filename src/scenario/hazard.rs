@@ -87,7 +87,10 @@ pub fn fault_distances(q: &EarthquakeSpec, lat: f64, lon: f64) -> (f64, f64) {
     let dip = q.dip_deg.clamp(1.0, 90.0).to_radians();
     // Unit vectors: along strike (in map view), down-dip horizontal.
     let (ax, ay) = (st.sin(), st.cos());
-    let (dx, dy) = ((st + std::f64::consts::FRAC_PI_2).sin(), (st + std::f64::consts::FRAC_PI_2).cos());
+    let (dx, dy) = (
+        (st + std::f64::consts::FRAC_PI_2).sin(),
+        (st + std::f64::consts::FRAC_PI_2).cos(),
+    );
     let half = q.length_km.max(0.0) / 2.0;
     let w = q.width_km.max(0.0);
     // Site coordinates in the fault frame: u along strike from the top-edge
@@ -119,7 +122,11 @@ pub fn invert_curve(curve: &[[f64; 2]], u: f64) -> Option<f64> {
     for p in curve {
         if u <= p[1] {
             let span = p[1] - prev[1];
-            let f = if span > 0.0 { (u - prev[1]) / span } else { 0.0 };
+            let f = if span > 0.0 {
+                (u - prev[1]) / span
+            } else {
+                0.0
+            };
             return Some(prev[0] + f * (p[0] - prev[0]));
         }
         prev = *p;
@@ -147,7 +154,9 @@ fn restoration_days(kind: SiteKind, ds: u8) -> (f64, f64) {
     match kind {
         SiteKind::Substation => [(1.0, 0.5), (3.0, 1.5), (7.0, 3.5), (30.0, 15.0)][i],
         SiteKind::Feeder(_) => [(0.3, 0.2), (1.0, 0.5), (3.0, 1.5), (7.0, 3.0)][i],
-        SiteKind::Pv(_) | SiteKind::Battery(_) | SiteKind::Diesel(_) => [(0.5, 0.1), (3.6, 3.6), (22.0, 21.0), (65.0, 30.0)][i],
+        SiteKind::Pv(_) | SiteKind::Battery(_) | SiteKind::Diesel(_) => {
+            [(0.5, 0.1), (3.6, 3.6), (22.0, 21.0), (65.0, 30.0)][i]
+        }
     }
 }
 
@@ -174,8 +183,13 @@ fn cholesky(a: &mut [f64], n: usize) {
 
 impl Prepared {
     /// Prepares the hazard of `sc` at the sites of `c`.
-    pub fn new(sc: &ScenarioFile, c: &Community, at: &dyn Fn(&str) -> String) -> Result<Prepared, ScenarioError> {
-        let lib = FragilityLibrary::builtin().map_err(|e| ScenarioError::Invalid(format!("fragility library: {e}")))?;
+    pub fn new(
+        sc: &ScenarioFile,
+        c: &Community,
+        at: &dyn Fn(&str) -> String,
+    ) -> Result<Prepared, ScenarioError> {
+        let lib = FragilityLibrary::builtin()
+            .map_err(|e| ScenarioError::Invalid(format!("fragility library: {e}")))?;
         for s in &c.sites {
             lib.get(&s.fragility).ok_or_else(|| {
                 ScenarioError::Invalid(format!(
@@ -189,7 +203,8 @@ impl Prepared {
         let quake = match &sc.hazard {
             HazardSpec::None => None,
             HazardSpec::Earthquake(q) => {
-                let model = model_by_name(&q.gmpe, &q.region).map_err(|e| ScenarioError::Invalid(format!("{}: {e}", at("gmpe"))))?;
+                let model = model_by_name(&q.gmpe, &q.region)
+                    .map_err(|e| ScenarioError::Invalid(format!("{}: {e}", at("gmpe"))))?;
                 let (lat0, lon0) = c.substation;
                 let d0 = haversine_km(q.lat, q.lon, lat0, lon0);
                 if d0 > 300.0 {
@@ -199,7 +214,11 @@ impl Prepared {
                     )));
                 }
                 if !(q.magnitude.is_finite() && (4.0..=9.5).contains(&q.magnitude)) {
-                    return Err(ScenarioError::Invalid(format!("{}: magnitude must be in [4, 9.5], got {}", at("magnitude"), q.magnitude)));
+                    return Err(ScenarioError::Invalid(format!(
+                        "{}: magnitude must be in [4, 9.5], got {}",
+                        at("magnitude"),
+                        q.magnitude
+                    )));
                 }
                 let n = c.sites.len();
                 let mut ln_median = Vec::with_capacity(n);
@@ -215,9 +234,13 @@ impl Prepared {
                         rjb,
                         vs30: sc.network.vs30,
                     };
-                    let gm = model
-                        .compute(&input, Imt::Pga)
-                        .map_err(|e| ScenarioError::Invalid(format!("{}: ground motion at `{}`: {e}", at("gmpe"), s.id)))?;
+                    let gm = model.compute(&input, Imt::Pga).map_err(|e| {
+                        ScenarioError::Invalid(format!(
+                            "{}: ground motion at `{}`: {e}",
+                            at("gmpe"),
+                            s.id
+                        ))
+                    })?;
                     ln_median.push(gm.ln_median());
                     tau = gm.sigma_inter.unwrap_or(0.0);
                     phi.push(gm.sigma_intra.unwrap_or(gm.sigma_total));
@@ -225,12 +248,25 @@ impl Prepared {
                 let mut chol = vec![0.0; n * n];
                 for i in 0..n {
                     for j in 0..n {
-                        let h = haversine_km(c.sites[i].lat, c.sites[i].lon, c.sites[j].lat, c.sites[j].lon);
+                        let h = haversine_km(
+                            c.sites[i].lat,
+                            c.sites[i].lon,
+                            c.sites[j].lat,
+                            c.sites[j].lon,
+                        );
                         chol[i * n + j] = (-3.0 * h / 8.5).exp();
                     }
                 }
                 cholesky(&mut chol, n);
-                Some(Quake { spec: q.clone(), ln_median, tau, phi, chol, n, vs30: sc.network.vs30 })
+                Some(Quake {
+                    spec: q.clone(),
+                    ln_median,
+                    tau,
+                    phi,
+                    chol,
+                    n,
+                    vs30: sc.network.vs30,
+                })
             }
         };
         let ids = c.sites.iter().map(|s| s.id.clone()).collect();
@@ -241,12 +277,18 @@ impl Prepared {
                 at("fragility_median_factor")
             )));
         }
-        Ok(Prepared { quake, ids, median_factor: f })
+        Ok(Prepared {
+            quake,
+            ids,
+            median_factor: f,
+        })
     }
 
     /// PGA (g) per site for one replica.
     fn intensities(&self, seed: u64) -> Vec<f64> {
-        let Some(q) = &self.quake else { return Vec::new() };
+        let Some(q) = &self.quake else {
+            return Vec::new();
+        };
         if !q.spec.residuals {
             return q.ln_median.iter().map(|x| x.exp()).collect();
         }
@@ -274,16 +316,26 @@ impl Prepared {
         if pga.is_empty() {
             return Vec::new();
         }
-        let Ok(lib) = FragilityLibrary::builtin() else { return Vec::new() };
+        let Ok(lib) = FragilityLibrary::builtin() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (i, s) in c.sites.iter().enumerate() {
-            let Some(class) = lib.get(&s.fragility) else { continue };
+            let Some(class) = lib.get(&s.fragility) else {
+                continue;
+            };
             let mut st: Stream = stream(seed, &self.ids[i], "damage");
             // Scaling every lognormal median by f is the same as dividing the
             // intensity by f.
             let ds = class.state_for_uniform(pga[i] / self.median_factor, st.uniform()) as u8;
             if ds >= failure_state(s.kind) {
-                out.push(SiteDamage { site: i, damage_state: ds, intensity: pga[i], fail_h: 0.0, repair_h: None });
+                out.push(SiteDamage {
+                    site: i,
+                    damage_state: ds,
+                    intensity: pga[i],
+                    fail_h: 0.0,
+                    repair_h: None,
+                });
             }
         }
         schedule_repairs(&mut out, c, r, seed);
@@ -294,9 +346,15 @@ impl Prepared {
     /// sites, and the fault trace.
     pub fn footprint(&self, c: &Community) -> Footprint {
         let Some(q) = &self.quake else {
-            return Footprint { label: "no local hazard".into(), cell: (0.01, 0.01), ..Default::default() };
+            return Footprint {
+                label: "no local hazard".into(),
+                cell: (0.01, 0.01),
+                ..Default::default()
+            };
         };
-        let Ok(model) = model_by_name(&q.spec.gmpe, &q.spec.region) else { return Footprint::default() };
+        let Ok(model) = model_by_name(&q.spec.gmpe, &q.spec.region) else {
+            return Footprint::default();
+        };
         let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for s in &c.sites {
             x0 = x0.min(s.lon);
@@ -332,8 +390,18 @@ impl Prepared {
         let half = q.spec.length_km / 2.0;
         let ky = 111.195;
         let kx = ky * q.spec.lat.to_radians().cos();
-        let end = |sgn: f64| (q.spec.lon + sgn * half * st.sin() / kx, q.spec.lat + sgn * half * st.cos() / ky);
-        Footprint { cells, cell: (cw, ch), label: "median PGA (g)".into(), trace: vec![end(-1.0), end(1.0)] }
+        let end = |sgn: f64| {
+            (
+                q.spec.lon + sgn * half * st.sin() / kx,
+                q.spec.lat + sgn * half * st.cos() / ky,
+            )
+        };
+        Footprint {
+            cells,
+            cell: (cw, ch),
+            label: "median PGA (g)".into(),
+            trace: vec![end(-1.0), end(1.0)],
+        }
     }
 }
 
@@ -351,7 +419,9 @@ fn schedule_repairs(jobs: &mut [SiteDamage], c: &Community, r: &RestorationSpec,
             .then(jobs[a].site.cmp(&jobs[b].site))
     });
     // Crew state: (free at hour, lat, lon).
-    let mut crews: Vec<(f64, f64, f64)> = (0..r.crews).map(|_| (r.mobilisation_h.max(0.0), c.substation.0, c.substation.1)).collect();
+    let mut crews: Vec<(f64, f64, f64)> = (0..r.crews)
+        .map(|_| (r.mobilisation_h.max(0.0), c.substation.0, c.substation.1))
+        .collect();
     let speed = r.travel_speed_kmh.max(1e-3);
     for j in order {
         let site = &c.sites[jobs[j].site];

@@ -61,12 +61,26 @@ pub fn replica_metrics(res: &ReplicaResult, dt_h: f64) -> BTreeMap<&'static str,
     let r = &res.served_fraction;
     let horizon = r.len() as f64 * dt_h;
     let mut m = BTreeMap::new();
-    m.insert("energy_not_served_mwh", (res.demand_mwh - res.served_mwh).max(0.0));
+    m.insert(
+        "energy_not_served_mwh",
+        (res.demand_mwh - res.served_mwh).max(0.0),
+    );
     m.insert(
         "critical_served_fraction",
-        if res.critical_demand_mwh > 0.0 { res.critical_served_mwh / res.critical_demand_mwh } else { 1.0 },
+        if res.critical_demand_mwh > 0.0 {
+            res.critical_served_mwh / res.critical_demand_mwh
+        } else {
+            1.0
+        },
     );
-    m.insert("served_energy_fraction", if res.demand_mwh > 0.0 { res.served_mwh / res.demand_mwh } else { 1.0 });
+    m.insert(
+        "served_energy_fraction",
+        if res.demand_mwh > 0.0 {
+            res.served_mwh / res.demand_mwh
+        } else {
+            1.0
+        },
+    );
     m.insert("customer_hours_lost", res.customer_hours);
     let cust = res.customers.max(1.0);
     let saifi = res.customer_interruptions / cust;
@@ -83,14 +97,24 @@ pub fn replica_metrics(res: &ReplicaResult, dt_h: f64) -> BTreeMap<&'static str,
     let last_min = r.iter().rposition(|&x| x <= rmin + 1e-3).unwrap_or(0);
     let t_ee = (first_min as f64 + 1.0) * dt_h;
     let t_r = (last_min as f64 + 1.0) * dt_h;
-    m.insert("panteli_phi_per_h", if lambda > 0.0 { lambda / t_ee } else { 0.0 });
+    m.insert(
+        "panteli_phi_per_h",
+        if lambda > 0.0 { lambda / t_ee } else { 0.0 },
+    );
     m.insert("panteli_lambda", lambda);
     m.insert("panteli_e_h", if lambda > 0.0 { t_r - t_ee } else { 0.0 });
     m.insert(
         "panteli_pi_per_h",
-        if lambda > 0.0 && t99 > t_r { lambda / (t99 - t_r) } else { 0.0 },
+        if lambda > 0.0 && t99 > t_r {
+            lambda / (t99 - t_r)
+        } else {
+            0.0
+        },
     );
-    m.insert("resilience_loss_h", r.iter().map(|x| (1.0 - x).max(0.0) * dt_h).sum());
+    m.insert(
+        "resilience_loss_h",
+        r.iter().map(|x| (1.0 - x).max(0.0) * dt_h).sum(),
+    );
     m
 }
 

@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::DateTime;
-use grid_model::assets::{MarkovCloudModel, Observer, PVLIB_DELTA_T_S, PvPlant, PvSystem, SunInstant};
+use grid_model::assets::{
+    MarkovCloudModel, Observer, PVLIB_DELTA_T_S, PvPlant, PvSystem, SunInstant,
+};
 use sim_core::recorder::Recorder;
 use sim_core::rng::{replica_seed, stream};
 use sim_core::time::SimDuration;
@@ -190,10 +192,16 @@ fn time_frame(l: &Loaded) -> Result<(i64, i32, SimDuration, usize), ScenarioErro
     })?;
     let dur = |s: &str, key: &str| -> Result<SimDuration, ScenarioError> {
         let d: SimDuration = s.parse().map_err(|e| {
-            ScenarioError::Invalid(format!("{}: {key} `{s}` is not a duration like 15min, 6h or 7d: {e}", l.at(key)))
+            ScenarioError::Invalid(format!(
+                "{}: {key} `{s}` is not a duration like 15min, 6h or 7d: {e}",
+                l.at(key)
+            ))
         })?;
         if d.as_millis() <= 0 {
-            return Err(ScenarioError::Invalid(format!("{}: {key} must be positive, got `{s}`", l.at(key))));
+            return Err(ScenarioError::Invalid(format!(
+                "{}: {key} must be positive, got `{s}`",
+                l.at(key)
+            )));
         }
         Ok(d)
     };
@@ -206,7 +214,12 @@ fn time_frame(l: &Loaded) -> Result<(i64, i32, SimDuration, usize), ScenarioErro
         )));
     }
     let steps = (horizon.as_millis() / interval.as_millis()) as usize;
-    Ok((start.timestamp(), start.offset().local_minus_utc(), interval, steps))
+    Ok((
+        start.timestamp(),
+        start.offset().local_minus_utc(),
+        interval,
+        steps,
+    ))
 }
 
 /// Runs a scenario.
@@ -219,7 +232,10 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         resolved.scenario.seed = s;
     }
     if resolved.scenario.replicas == 0 {
-        return Err(ScenarioError::Invalid(format!("{}: replicas must be at least 1", l.at("replicas"))));
+        return Err(ScenarioError::Invalid(format!(
+            "{}: replicas must be at least 1",
+            l.at("replicas")
+        )));
     }
     let (start_unix, offset_s, interval, steps) = time_frame(l)?;
     let community = community::build(&resolved, &|k| l.at(k))?;
@@ -255,14 +271,23 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         .pvs
         .iter()
         .map(|p| {
-            PvPlant::new(Observer::new(p.lat, p.lon), PvSystem::new(p.tilt_deg, p.azimuth_deg, p.dc_kw))
-                .map_err(|e| ScenarioError::Invalid(format!("{}: pv `{}`: {e}", l.at(&p.id), p.id)))
+            PvPlant::new(
+                Observer::new(p.lat, p.lon),
+                PvSystem::new(p.tilt_deg, p.azimuth_deg, p.dc_kw),
+            )
+            .map_err(|e| ScenarioError::Invalid(format!("{}: pv `{}`: {e}", l.at(&p.id), p.id)))
         })
         .collect::<Result<_, _>>()?;
     for k in 0..steps {
         let t = start_unix as f64 + k as f64 * interval.as_secs_f64();
         let local_h = ((t + f64::from(offset_s)) / 3600.0).rem_euclid(24.0);
-        demand.push(community.loads.iter().map(|ld| ld.peak_mw * profiles::at(ld.class, local_h)).collect());
+        demand.push(
+            community
+                .loads
+                .iter()
+                .map(|ld| ld.peak_mw * profiles::at(ld.class, local_h))
+                .collect(),
+        );
         let inst = SunInstant::new(t, PVLIB_DELTA_T_S);
         pv.push(
             plants
@@ -284,14 +309,19 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         demand,
         pv,
         policy: resolved.policy.kind.clone(),
-        reserves: (resolved.policy.reserve_normal, resolved.policy.reserve_essential),
+        reserves: (
+            resolved.policy.reserve_normal,
+            resolved.policy.reserve_essential,
+        ),
         detail: opts.detail,
     };
     let n = resolved.scenario.replicas;
     let seed = resolved.scenario.seed;
     let pb = if opts.progress {
         let pb = indicatif::ProgressBar::new(u64::from(n));
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} replicas {bar:40} {pos}/{len} [{elapsed_precise} < {eta_precise}]") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} replicas {bar:40} {pos}/{len} [{elapsed_precise} < {eta_precise}]",
+        ) {
             pb.set_style(style);
         }
         Some(pb)
@@ -306,14 +336,22 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         let damage = hz.sample(rseed, &prep.community, &restoration);
         let (upstream_lost, upstream_back_h) = if upstream.blackout {
             let mut s = stream(rseed, "upstream", "restore");
-            (true, hazard::invert_curve(&upstream.restore_curve, s.uniform()))
+            (
+                true,
+                hazard::invert_curve(&upstream.restore_curve, s.uniform()),
+            )
         } else {
             (false, None)
         };
         let mut cs = stream(rseed, "weather", "cloud");
         let mut u = || cs.uniform();
         let cloud = cloud_model.factors(prep.steps, interval.as_secs_f64(), &mut u);
-        let plan = sim::ReplicaPlan { damage, upstream_lost, upstream_back_h, cloud };
+        let plan = sim::ReplicaPlan {
+            damage,
+            upstream_lost,
+            upstream_back_h,
+            cloud,
+        };
         let out = sim::run_replica(&prep, &plan, r).map_err(|e| ScenarioError::Sim(e.to_string()));
         done.fetch_add(1, Ordering::Relaxed);
         if let Some(pb) = &pb {
@@ -332,10 +370,16 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         damages.push(dmg);
     }
     let recorder = Recorder::concat(replicas.iter().map(|r| &r.recorder));
-    let replica_metrics: Vec<_> = replicas.iter().map(|r| metrics::replica_metrics(r, dt_h)).collect();
+    let replica_metrics: Vec<_> = replicas
+        .iter()
+        .map(|r| metrics::replica_metrics(r, dt_h))
+        .collect();
     let hours: Vec<f64> = (0..steps).map(|k| k as f64 * dt_h).collect();
     let band = |f: &dyn Fn(&sim::ReplicaResult, usize) -> f64| {
-        let mut b = plots::Band { hours: hours.clone(), ..Default::default() };
+        let mut b = plots::Band {
+            hours: hours.clone(),
+            ..Default::default()
+        };
         for k in 0..steps {
             let v: Vec<f64> = replicas.iter().map(|r| f(r, k)).collect();
             let s = metrics::summarise(&v);
@@ -349,7 +393,10 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
     let served_band = band(&|r, k| r.served_fraction[k]);
     let critical_band = band(&|r, k| r.critical_fraction[k]);
     let restoration_band = {
-        let mut b = plots::Band { hours: hours.clone(), ..Default::default() };
+        let mut b = plots::Band {
+            hours: hours.clone(),
+            ..Default::default()
+        };
         for k in 0..steps {
             let t = k as f64 * dt_h;
             let v: Vec<f64> = damages
@@ -358,7 +405,10 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
                     if d.is_empty() {
                         1.0
                     } else {
-                        d.iter().filter(|x| x.repair_h.is_some_and(|h| h <= t)).count() as f64 / d.len() as f64
+                        d.iter()
+                            .filter(|x| x.repair_h.is_some_and(|h| h <= t))
+                            .count() as f64
+                            / d.len() as f64
                     }
                 })
                 .collect();
@@ -378,8 +428,15 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         .map(|(si, s)| plots::MapPoint {
             lon: s.lon,
             lat: s.lat,
-            p_fail: damages.iter().filter(|d| d.iter().any(|x| x.site == si)).count() as f64 / f64::from(n),
-            big: matches!(s.kind, community::SiteKind::Substation | community::SiteKind::Feeder(_)),
+            p_fail: damages
+                .iter()
+                .filter(|d| d.iter().any(|x| x.site == si))
+                .count() as f64
+                / f64::from(n),
+            big: matches!(
+                s.kind,
+                community::SiteKind::Substation | community::SiteKind::Feeder(_)
+            ),
         })
         .collect();
     let footprint = hz.footprint(c);
@@ -406,7 +463,11 @@ pub fn summary_json(res: &RunResults) -> serde_json::Value {
         let s = metrics::summarise(&v);
         agg.insert(m.to_string(), serde_json::json!(s));
     }
-    let reps: Vec<serde_json::Value> = res.replica_metrics.iter().map(|r| serde_json::json!(r)).collect();
+    let reps: Vec<serde_json::Value> = res
+        .replica_metrics
+        .iter()
+        .map(|r| serde_json::json!(r))
+        .collect();
     serde_json::json!({
         "scenario": res.resolved.scenario.name,
         "replicas_run": res.replica_metrics.len(),
@@ -423,10 +484,14 @@ pub fn write_outputs(res: &RunResults, dir: &Path) -> Result<Vec<PathBuf>, Scena
     std::fs::create_dir_all(dir).map_err(|e| o(format!("{}: {e}", dir.display())))?;
     let mut written = Vec::new();
     let ts = dir.join("timeseries.parquet");
-    res.recorder.write_parquet(&ts).map_err(|e| o(e.to_string()))?;
+    res.recorder
+        .write_parquet(&ts)
+        .map_err(|e| o(e.to_string()))?;
     written.push(ts);
     let ev = dir.join("events.parquet");
-    res.recorder.write_events_parquet(&ev).map_err(|e| o(e.to_string()))?;
+    res.recorder
+        .write_events_parquet(&ev)
+        .map_err(|e| o(e.to_string()))?;
     written.push(ev);
     let sj = dir.join("summary.json");
     let text = serde_json::to_string_pretty(&summary_json(res)).map_err(|e| o(e.to_string()))?;
@@ -443,8 +508,16 @@ pub fn write_outputs(res: &RunResults, dir: &Path) -> Result<Vec<PathBuf>, Scena
         &format!("{name}: served load"),
         "served fraction of demand",
         &[
-            ("all load", &res.served_band, plotters::style::RGBColor(31, 119, 180)),
-            ("critical load", &res.critical_band, plotters::style::RGBColor(214, 39, 40)),
+            (
+                "all load",
+                &res.served_band,
+                plotters::style::RGBColor(31, 119, 180),
+            ),
+            (
+                "critical load",
+                &res.critical_band,
+                plotters::style::RGBColor(214, 39, 40),
+            ),
         ],
     )
     .map_err(o)?;
@@ -455,12 +528,22 @@ pub fn write_outputs(res: &RunResults, dir: &Path) -> Result<Vec<PathBuf>, Scena
         "restoration_curve",
         &format!("{name}: restoration of damaged assets"),
         "fraction of damaged assets repaired",
-        &[("repaired", &res.restoration_band, plotters::style::RGBColor(44, 160, 44))],
+        &[(
+            "repaired",
+            &res.restoration_band,
+            plotters::style::RGBColor(44, 160, 44),
+        )],
     )
     .map_err(o)?;
     written.push(dir.join("restoration_curve.png"));
     written.push(dir.join("restoration_curve.svg"));
-    plots::write_map(dir, &format!("{name}: damage probability"), &res.map, &res.footprint).map_err(o)?;
+    plots::write_map(
+        dir,
+        &format!("{name}: damage probability"),
+        &res.map,
+        &res.footprint,
+    )
+    .map_err(o)?;
     written.push(dir.join("damage_map.png"));
     written.push(dir.join("damage_map.svg"));
     Ok(written)

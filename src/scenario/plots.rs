@@ -80,17 +80,26 @@ where
         .draw()
         .map_err(err)?;
     for (name, b, color) in bands {
-        let mut poly: Vec<(f64, f64)> = b.hours.iter().copied().zip(b.p95.iter().copied()).collect();
+        let mut poly: Vec<(f64, f64)> =
+            b.hours.iter().copied().zip(b.p95.iter().copied()).collect();
         poly.extend(b.hours.iter().copied().zip(b.p5.iter().copied()).rev());
-        chart.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.2).filled()))).map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Polygon::new(poly, color.mix(0.2).filled())))
+            .map_err(err)?;
         let c = *color;
         chart
-            .draw_series(LineSeries::new(b.hours.iter().copied().zip(b.p50.iter().copied()), c.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                b.hours.iter().copied().zip(b.p50.iter().copied()),
+                c.stroke_width(2),
+            ))
             .map_err(err)?
             .label(format!("{name}: median, 5-95 % band"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         chart
-            .draw_series(LineSeries::new(b.hours.iter().copied().zip(b.mean.iter().copied()), c.mix(0.6)))
+            .draw_series(LineSeries::new(
+                b.hours.iter().copied().zip(b.mean.iter().copied()),
+                c.mix(0.6),
+            ))
             .map_err(err)?;
     }
     chart
@@ -105,12 +114,28 @@ where
 }
 
 /// Writes `NAME.png` and `NAME.svg` with one or more bands.
-pub fn write_band_chart(dir: &Path, name: &str, title: &str, ylabel: &str, bands: &[(&str, &Band, RGBColor)]) -> PlotResult {
+pub fn write_band_chart(
+    dir: &Path,
+    name: &str,
+    title: &str,
+    ylabel: &str,
+    bands: &[(&str, &Band, RGBColor)],
+) -> PlotResult {
     font();
     let png = dir.join(format!("{name}.png"));
     let svg = dir.join(format!("{name}.svg"));
-    band_chart(BitMapBackend::new(&png, (960, 540)).into_drawing_area(), title, ylabel, bands)?;
-    band_chart(SVGBackend::new(&svg, (960, 540)).into_drawing_area(), title, ylabel, bands)
+    band_chart(
+        BitMapBackend::new(&png, (960, 540)).into_drawing_area(),
+        title,
+        ylabel,
+        bands,
+    )?;
+    band_chart(
+        SVGBackend::new(&svg, (960, 540)).into_drawing_area(),
+        title,
+        ylabel,
+        bands,
+    )
 }
 
 fn ramp(p: f64) -> RGBColor {
@@ -137,7 +162,12 @@ pub struct Footprint {
     pub trace: Vec<(f64, f64)>,
 }
 
-fn map_chart<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, title: &str, pts: &[MapPoint], fp: &Footprint) -> PlotResult
+fn map_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    pts: &[MapPoint],
+    fp: &Footprint,
+) -> PlotResult
 where
     DB::ErrorType: 'static,
 {
@@ -151,8 +181,18 @@ where
     }
     let pad = ((x1 - x0).max(y1 - y0) * 0.15).max(0.01);
     let (x0, x1, y0, y1) = (x0 - pad, x1 + pad, y0 - pad, y1 + pad);
-    let vmax = fp.cells.iter().map(|c| c.2).fold(0.0f64, f64::max).max(1e-9);
-    let vmin = fp.cells.iter().map(|c| c.2).fold(f64::INFINITY, f64::min).min(vmax);
+    let vmax = fp
+        .cells
+        .iter()
+        .map(|c| c.2)
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
+    let vmin = fp
+        .cells
+        .iter()
+        .map(|c| c.2)
+        .fold(f64::INFINITY, f64::min)
+        .min(vmax);
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
         .margin(12)
@@ -171,21 +211,37 @@ where
     chart
         .draw_series(fp.cells.iter().map(|&(lon, lat, v)| {
             let a = 0.05 + 0.55 * ((v - vmin) / (vmax - vmin).max(1e-12));
-            Rectangle::new([(lon - cw / 2.0, lat - ch / 2.0), (lon + cw / 2.0, lat + ch / 2.0)], BLUE.mix(a).filled())
+            Rectangle::new(
+                [
+                    (lon - cw / 2.0, lat - ch / 2.0),
+                    (lon + cw / 2.0, lat + ch / 2.0),
+                ],
+                BLUE.mix(a).filled(),
+            )
         }))
         .map_err(err)?
-        .label(format!("hazard: {} from {vmin:.3} (light) to {vmax:.3} (dark)", fp.label))
+        .label(format!(
+            "hazard: {} from {vmin:.3} (light) to {vmax:.3} (dark)",
+            fp.label
+        ))
         .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BLUE.mix(0.4).filled()));
     if fp.trace.len() >= 2 {
         chart
-            .draw_series(LineSeries::new(fp.trace.iter().copied(), BLACK.stroke_width(3)))
+            .draw_series(LineSeries::new(
+                fp.trace.iter().copied(),
+                BLACK.stroke_width(3),
+            ))
             .map_err(err)?
             .label("fault trace")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
     }
     chart
         .draw_series(pts.iter().map(|p| {
-            Circle::new((p.lon, p.lat), if p.big { 9 } else { 6 }, ramp(p.p_fail).filled())
+            Circle::new(
+                (p.lon, p.lat),
+                if p.big { 9 } else { 6 },
+                ramp(p.p_fail).filled(),
+            )
         }))
         .map_err(err)?
         .label("asset: colour = P(failure), green 0 - red 1")
@@ -206,6 +262,16 @@ pub fn write_map(dir: &Path, title: &str, pts: &[MapPoint], fp: &Footprint) -> P
     font();
     let png = dir.join("damage_map.png");
     let svg = dir.join("damage_map.svg");
-    map_chart(BitMapBackend::new(&png, (900, 800)).into_drawing_area(), title, pts, fp)?;
-    map_chart(SVGBackend::new(&svg, (900, 800)).into_drawing_area(), title, pts, fp)
+    map_chart(
+        BitMapBackend::new(&png, (900, 800)).into_drawing_area(),
+        title,
+        pts,
+        fp,
+    )?;
+    map_chart(
+        SVGBackend::new(&svg, (900, 800)).into_drawing_area(),
+        title,
+        pts,
+        fp,
+    )
 }

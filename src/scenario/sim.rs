@@ -165,7 +165,11 @@ impl Policy for NoPolicy {
 }
 
 /// Runs one replica.
-pub fn run_replica(prep: &Prepared, plan: &ReplicaPlan, replica: u32) -> Result<ReplicaResult, SimError> {
+pub fn run_replica(
+    prep: &Prepared,
+    plan: &ReplicaPlan,
+    replica: u32,
+) -> Result<ReplicaResult, SimError> {
     let c = &prep.community;
     let mut rec = Recorder::new(replica);
     let keys = Keys {
@@ -179,13 +183,24 @@ pub fn run_replica(prep: &Prepared, plan: &ReplicaPlan, replica: u32) -> Result<
         soc: rec.metric_key("soc"),
         fuel: rec.metric_key("fuel_l"),
         islanded: rec.metric_key("islanded"),
-        mg: c.microgrids.iter().map(|m| rec.entity_key(&m.name)).collect(),
-        batt: c.batteries.iter().map(|b| rec.entity_key(&b.0.id)).collect(),
+        mg: c
+            .microgrids
+            .iter()
+            .map(|m| rec.entity_key(&m.name))
+            .collect(),
+        batt: c
+            .batteries
+            .iter()
+            .map(|b| rec.entity_key(&b.0.id))
+            .collect(),
         dsl: c.diesels.iter().map(|d| rec.entity_key(&d.0.id)).collect(),
     };
     let policy: Box<dyn Policy> = match prep.policy.as_str() {
         "none" => Box::new(NoPolicy),
-        _ => Box::new(PriorityShedding { reserve_normal: prep.reserves.0, reserve_essential: prep.reserves.1 }),
+        _ => Box::new(PriorityShedding {
+            reserve_normal: prep.reserves.0,
+            reserve_essential: prep.reserves.1,
+        }),
     };
     let model = Model {
         prep,
@@ -224,15 +239,27 @@ pub fn run_replica(prep: &Prepared, plan: &ReplicaPlan, replica: u32) -> Result<
     };
     let mut sim = Simulation::new(model);
     for d in &plan.damage {
-        sim.schedule_at(SimTime::from_millis((d.fail_h * 3.6e6) as u64), 0, Ev::Fail(d.site))?;
+        sim.schedule_at(
+            SimTime::from_millis((d.fail_h * 3.6e6) as u64),
+            0,
+            Ev::Fail(d.site),
+        )?;
         if let Some(r) = d.repair_h {
-            sim.schedule_at(SimTime::from_millis((r * 3.6e6) as u64), 0, Ev::Repair(d.site))?;
+            sim.schedule_at(
+                SimTime::from_millis((r * 3.6e6) as u64),
+                0,
+                Ev::Repair(d.site),
+            )?;
         }
     }
     if plan.upstream_lost {
         sim.schedule_at(SimTime::ZERO, 0, Ev::UpstreamLost)?;
         if let Some(h) = plan.upstream_back_h {
-            sim.schedule_at(SimTime::from_millis((h * 3.6e6) as u64), 0, Ev::UpstreamBack)?;
+            sim.schedule_at(
+                SimTime::from_millis((h * 3.6e6) as u64),
+                0,
+                Ev::UpstreamBack,
+            )?;
         }
     }
     sim.schedule_periodic(SimTime::ZERO, prep.interval, 1, Ev::Control)?;
@@ -254,21 +281,32 @@ impl sim_core::sched::Model for Model<'_> {
                 self.out.failed_sites.push(site);
                 let d = self.plan.damage.iter().find(|d| d.site == site);
                 let detail = d.map_or(String::new(), |d| {
-                    format!("damage state {} at intensity {:.4}", d.damage_state, d.intensity)
+                    format!(
+                        "damage state {} at intensity {:.4}",
+                        d.damage_state, d.intensity
+                    )
                 });
-                self.out.recorder.log_event(now, &c.sites[site].id, "damage", detail);
+                self.out
+                    .recorder
+                    .log_event(now, &c.sites[site].id, "damage", detail);
             }
             Ev::Repair(site) => {
                 self.failed[site] = false;
-                self.out.recorder.log_event(now, &c.sites[site].id, "repair", "back in service");
+                self.out
+                    .recorder
+                    .log_event(now, &c.sites[site].id, "repair", "back in service");
             }
             Ev::UpstreamLost => {
                 self.upstream_up = false;
-                self.out.recorder.log_event(now, "upstream", "upstream_lost", "bulk grid lost");
+                self.out
+                    .recorder
+                    .log_event(now, "upstream", "upstream_lost", "bulk grid lost");
             }
             Ev::UpstreamBack => {
                 self.upstream_up = true;
-                self.out.recorder.log_event(now, "upstream", "upstream_restored", "bulk grid back");
+                self.out
+                    .recorder
+                    .log_event(now, "upstream", "upstream_restored", "bulk grid back");
             }
             Ev::Control => {
                 if self.step < self.prep.steps {
@@ -300,7 +338,11 @@ impl Model<'_> {
             let close = sub_ok && self.net.branches[mg.feeder].in_service;
             if close != self.pcc_closed[mi] {
                 let what = if close { "pcc_close" } else { "pcc_open" };
-                let why = if close { "re-synchronised to the grid" } else { "islanded at the PCC" };
+                let why = if close {
+                    "re-synchronised to the grid"
+                } else {
+                    "islanded at the PCC"
+                };
                 self.out.recorder.log_event(now, &mg.name, what, why);
                 self.pcc_closed[mi] = close;
             }
@@ -325,16 +367,25 @@ impl Model<'_> {
         let dt_h = prep.interval.as_hours_f64();
         let st = self.set_statuses(now);
         if self.pf.is_none() || st != self.statuses {
-            let pf = PowerFlow::with_slack_rule(&self.net, SlackRule::MostHeadroom).map_err(SimError::model)?;
+            let pf = PowerFlow::with_slack_rule(&self.net, SlackRule::MostHeadroom)
+                .map_err(SimError::model)?;
             self.topo = pf.topology().clone();
             self.pf = Some(pf);
             self.statuses = st;
         }
         let pv_down: Vec<bool> = (0..c.pvs.len()).map(|i| self.pv_failed(i)).collect();
-        let Some(pf) = self.pf.as_mut() else { return Ok(()) };
+        let Some(pf) = self.pf.as_mut() else {
+            return Ok(());
+        };
         let topo = &self.topo;
         let nb = self.net.buses.len();
-        let cloud = self.plan.cloud.get(k).copied().unwrap_or(1.0).clamp(0.0, 1.0);
+        let cloud = self
+            .plan
+            .cloud
+            .get(k)
+            .copied()
+            .unwrap_or(1.0)
+            .clamp(0.0, 1.0);
         let demand = &prep.demand[k];
         let mut served = vec![0.0f64; c.loads.len()];
         let mut p_inj = vec![0.0f64; nb];
@@ -354,13 +405,20 @@ impl Model<'_> {
                 .iter()
                 .enumerate()
                 .filter(|(_, l)| in_isl(l.bus) && self.net.branches[l.branch].in_service)
-                .map(|(i, l)| LoadDemand { load: i, p_mw: demand[i], priority: l.priority, sheddable: l.sheddable })
+                .map(|(i, l)| LoadDemand {
+                    load: i,
+                    p_mw: demand[i],
+                    priority: l.priority,
+                    sheddable: l.sheddable,
+                })
                 .collect();
             let pv_avail: Vec<(usize, f64)> = c
                 .pvs
                 .iter()
                 .enumerate()
-                .filter(|(i, p)| in_isl(p.bus) && self.net.branches[p.branch].in_service && !pv_down[*i])
+                .filter(|(i, p)| {
+                    in_isl(p.bus) && self.net.branches[p.branch].in_service && !pv_down[*i]
+                })
                 .map(|(i, _)| (i, interp_cloud(&prep.pv[k][i], cloud)))
                 .collect();
             let renewable: f64 = pv_avail.iter().map(|x| x.1).sum();
@@ -434,8 +492,13 @@ impl Model<'_> {
             for (d, dd) in self.diesels.iter().enumerate() {
                 p_inj[dd.bus] += dsl_p[d];
             }
-            pf.set_bus_injections(&p_inj, &q_inj).map_err(SimError::model)?;
-            let reports = pf.solve_ac_islands(&PfOptions { init: Init::Warm, tol: 1e-9, max_iter: 30 });
+            pf.set_bus_injections(&p_inj, &q_inj)
+                .map_err(SimError::model)?;
+            let reports = pf.solve_ac_islands(&PfOptions {
+                init: Init::Warm,
+                tol: 1e-9,
+                max_iter: 30,
+            });
             let extras = pf.slack_injections_mw();
             let mut settled = true;
             for (j, (ii, _grid_mw, slack_bus)) in grid_by_island.iter().enumerate() {
@@ -444,8 +507,14 @@ impl Model<'_> {
                 }
                 let island = &topo.islands[*ii];
                 let first = island.buses.first();
-                let converged = reports.iter().find(|r| r.buses.first() == first).is_some_and(|r| r.converged);
-                let extra = extras.iter().find(|e| e.0.first() == first).map_or(0.0, |e| e.1);
+                let converged = reports
+                    .iter()
+                    .find(|r| r.buses.first() == first)
+                    .is_some_and(|r| r.converged);
+                let extra = extras
+                    .iter()
+                    .find(|e| e.0.first() == first)
+                    .map_or(0.0, |e| e.1);
                 let in_isl = |bus: usize| topo.bus_island[bus] == Some(*ii);
                 if !converged {
                     collapsed[j] = true;
@@ -470,7 +539,12 @@ impl Model<'_> {
                         }
                     }
                     let who = format!("island@{}", c.net.buses[*slack_bus].id);
-                    self.out.recorder.log_event(now, &who, "collapse", "power flow did not converge");
+                    self.out.recorder.log_event(
+                        now,
+                        &who,
+                        "collapse",
+                        "power flow did not converge",
+                    );
                     settled = false;
                     continue;
                 }
@@ -529,7 +603,13 @@ impl Model<'_> {
                     }
                 } else if miss < 0.0 {
                     // Curtail PV by the surplus.
-                    let tot: f64 = c.pvs.iter().enumerate().filter(|(_, p)| in_isl(p.bus)).map(|(i, _)| pv_used[i]).sum();
+                    let tot: f64 = c
+                        .pvs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, p)| in_isl(p.bus))
+                        .map(|(i, _)| pv_used[i])
+                        .sum();
                     if tot > 0.0 {
                         let cut = (-miss).min(tot);
                         for (i, p) in c.pvs.iter().enumerate() {
@@ -581,9 +661,16 @@ impl Model<'_> {
             let out_now = demand[i] > 0.0 && served[i] < floor;
             if out_now && !self.interrupted[i] {
                 self.out.customer_interruptions += f64::from(l.customers);
-                self.out.recorder.log_event(now, &l.id, "shed", if dark { "dark" } else { "load shed" });
+                self.out.recorder.log_event(
+                    now,
+                    &l.id,
+                    "shed",
+                    if dark { "dark" } else { "load shed" },
+                );
             } else if !out_now && self.interrupted[i] {
-                self.out.recorder.log_event(now, &l.id, "restore", "served again");
+                self.out
+                    .recorder
+                    .log_event(now, &l.id, "restore", "served again");
             }
             if out_now {
                 self.out.customer_hours += f64::from(l.customers) * dt_h;
@@ -604,10 +691,12 @@ impl Model<'_> {
                 }
                 let frac = served[i] / demand[i];
                 if frac < 1.0 - l.sheddable - 1e-9 {
-                    worst_shed = Some(worst_shed.map_or(l.priority, |p: Priority| p.min(l.priority)));
+                    worst_shed =
+                        Some(worst_shed.map_or(l.priority, |p: Priority| p.min(l.priority)));
                 }
                 if frac > 1.0 - l.sheddable + 1e-9 {
-                    best_served = Some(best_served.map_or(l.priority, |p: Priority| p.max(l.priority)));
+                    best_served =
+                        Some(best_served.map_or(l.priority, |p: Priority| p.max(l.priority)));
                 }
             }
             if let (Some(s), Some(b)) = (worst_shed, best_served) {
@@ -616,7 +705,11 @@ impl Model<'_> {
                 }
             }
         }
-        let frac = if total_d > 0.0 { total_s / total_d } else { 1.0 };
+        let frac = if total_d > 0.0 {
+            total_s / total_d
+        } else {
+            1.0
+        };
         let cfrac = if crit_d > 0.0 { crit_s / crit_d } else { 1.0 };
         self.out.served_fraction.push(frac);
         self.out.critical_fraction.push(cfrac);
@@ -643,7 +736,12 @@ impl Model<'_> {
                 }
                 r.record_key(now, kk.mg[mi], kk.served_mw, s);
                 r.record_key(now, kk.mg[mi], kk.demand_mw, d);
-                r.record_key(now, kk.mg[mi], kk.islanded, if self.pcc_closed[mi] { 0.0 } else { 1.0 });
+                r.record_key(
+                    now,
+                    kk.mg[mi],
+                    kk.islanded,
+                    if self.pcc_closed[mi] { 0.0 } else { 1.0 },
+                );
             }
             for (b, key) in kk.batt.iter().enumerate() {
                 r.record_key(now, *key, kk.soc, self.batteries[b].soc);

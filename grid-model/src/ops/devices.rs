@@ -62,8 +62,13 @@ impl Battery {
         if u <= 0.0 {
             return;
         }
-        let de = if p_mw >= 0.0 { -p_mw * dt_h / self.eta_discharge } else { -p_mw * dt_h * self.eta_charge };
-        self.soc = (self.soc + de / u).clamp(self.soc_min.min(self.soc), self.soc_max.max(self.soc));
+        let de = if p_mw >= 0.0 {
+            -p_mw * dt_h / self.eta_discharge
+        } else {
+            -p_mw * dt_h * self.eta_charge
+        };
+        self.soc =
+            (self.soc + de / u).clamp(self.soc_min.min(self.soc), self.soc_max.max(self.soc));
     }
 
     /// Can form a grid this interval (in service, above its SoC floor).
@@ -111,7 +116,8 @@ impl Diesel {
         if self.fuel_l <= idle {
             return 0.0;
         }
-        self.rated_mw.min((self.fuel_l - idle) / (self.f1_l_per_mwh * dt_h))
+        self.rated_mw
+            .min((self.fuel_l - idle) / (self.f1_l_per_mwh * dt_h))
     }
 
     /// Burns fuel for `p_mw` over `dt_h` (no fuel is burnt when `p_mw` is 0:

@@ -23,4 +23,4 @@ mod devices;
 mod policy;
 
 pub use devices::{Battery, Diesel};
-pub use policy::{Command, IslandView, LoadDemand, Policy, PriorityShedding, settle, Settlement};
+pub use policy::{Command, IslandView, LoadDemand, Policy, PriorityShedding, Settlement, settle};

@@ -126,11 +126,17 @@ impl Policy for PriorityShedding {
         let mut cmds = Vec::new();
         let shed = |cls: Priority, cmds: &mut Vec<Command>| {
             for l in v.loads.iter().filter(|l| l.priority == cls) {
-                cmds.push(Command::ShedLoad { load: l.load, fraction: 1.0 });
+                cmds.push(Command::ShedLoad {
+                    load: l.load,
+                    fraction: 1.0,
+                });
             }
         };
         let mut demand: f64 = v.loads.iter().map(|l| l.p_mw).sum();
-        if v.grid_import_mw.is_none() && !v.batteries.is_empty() && v.diesels.iter().all(|(_, d)| d.max_mw(v.dt_h) <= 0.0) {
+        if v.grid_import_mw.is_none()
+            && !v.batteries.is_empty()
+            && v.diesels.iter().all(|(_, d)| d.max_mw(v.dt_h) <= 0.0)
+        {
             let (mut e, mut cap) = (0.0, 0.0);
             for (_, b) in &v.batteries {
                 e += (b.soc - b.soc_min).max(0.0) * b.energy_mwh * b.soh;
@@ -139,11 +145,21 @@ impl Policy for PriorityShedding {
             let frac = if cap > 0.0 { e / cap } else { 0.0 };
             if frac < self.reserve_normal {
                 shed(Priority::Normal, &mut cmds);
-                demand -= v.loads.iter().filter(|l| l.priority == Priority::Normal).map(|l| l.p_mw).sum::<f64>();
+                demand -= v
+                    .loads
+                    .iter()
+                    .filter(|l| l.priority == Priority::Normal)
+                    .map(|l| l.p_mw)
+                    .sum::<f64>();
             }
             if frac < self.reserve_essential {
                 shed(Priority::Essential, &mut cmds);
-                demand -= v.loads.iter().filter(|l| l.priority == Priority::Essential).map(|l| l.p_mw).sum::<f64>();
+                demand -= v
+                    .loads
+                    .iter()
+                    .filter(|l| l.priority == Priority::Essential)
+                    .map(|l| l.p_mw)
+                    .sum::<f64>();
             }
         }
         if v.grid_import_mw.is_some() {
@@ -154,20 +170,38 @@ impl Policy for PriorityShedding {
         }
         let net = demand + v.losses_mw - v.renewable_mw;
         if net > 0.0 {
-            let bmax: Vec<f64> = v.batteries.iter().map(|(_, b)| b.max_discharge_mw(v.dt_h)).collect();
+            let bmax: Vec<f64> = v
+                .batteries
+                .iter()
+                .map(|(_, b)| b.max_discharge_mw(v.dt_h))
+                .collect();
             let total_b: f64 = bmax.iter().sum();
             let from_b = net.min(total_b);
             for ((k, _), m) in v.batteries.iter().zip(&bmax) {
-                let p = if total_b > 0.0 { from_b * m / total_b } else { 0.0 };
-                cmds.push(Command::SetBattery { battery: *k, p_mw: p });
+                let p = if total_b > 0.0 {
+                    from_b * m / total_b
+                } else {
+                    0.0
+                };
+                cmds.push(Command::SetBattery {
+                    battery: *k,
+                    p_mw: p,
+                });
             }
             let rest = net - from_b;
             let dmax: Vec<f64> = v.diesels.iter().map(|(_, d)| d.max_mw(v.dt_h)).collect();
             let total_d: f64 = dmax.iter().sum();
             let from_d = rest.min(total_d);
             for ((k, _), m) in v.diesels.iter().zip(&dmax) {
-                let p = if total_d > 0.0 { from_d * m / total_d } else { 0.0 };
-                cmds.push(Command::SetDiesel { diesel: *k, p_mw: p });
+                let p = if total_d > 0.0 {
+                    from_d * m / total_d
+                } else {
+                    0.0
+                };
+                cmds.push(Command::SetDiesel {
+                    diesel: *k,
+                    p_mw: p,
+                });
             }
         } else {
             charge(v, -net, &mut cmds);
@@ -177,12 +211,19 @@ impl Policy for PriorityShedding {
 }
 
 fn charge(v: &IslandView<'_>, surplus: f64, cmds: &mut Vec<Command>) {
-    let cmax: Vec<f64> = v.batteries.iter().map(|(_, b)| b.max_charge_mw(v.dt_h)).collect();
+    let cmax: Vec<f64> = v
+        .batteries
+        .iter()
+        .map(|(_, b)| b.max_charge_mw(v.dt_h))
+        .collect();
     let total: f64 = cmax.iter().sum();
     let p = surplus.min(total);
     for ((k, _), m) in v.batteries.iter().zip(&cmax) {
         let q = if total > 0.0 { p * m / total } else { 0.0 };
-        cmds.push(Command::SetBattery { battery: *k, p_mw: -q });
+        cmds.push(Command::SetBattery {
+            battery: *k,
+            p_mw: -q,
+        });
     }
 }
 
@@ -212,7 +253,9 @@ impl Settlement {
             + self.battery_mw.iter().map(|p| p.max(0.0)).sum::<f64>()
             + self.diesel_mw.iter().sum::<f64>()
             + self.grid_mw;
-        let use_ = self.served_mw.iter().sum::<f64>() + self.battery_mw.iter().map(|p| (-p).max(0.0)).sum::<f64>() + self.losses_mw;
+        let use_ = self.served_mw.iter().sum::<f64>()
+            + self.battery_mw.iter().map(|p| (-p).max(0.0)).sum::<f64>()
+            + self.losses_mw;
         supply - use_
     }
 }
@@ -246,8 +289,16 @@ pub fn settle(v: &IslandView<'_>, cmds: &[Command]) -> Settlement {
             Command::OpenSwitch { .. } | Command::CloseSwitch { .. } => {}
         }
     }
-    let bmax_d: Vec<f64> = v.batteries.iter().map(|(_, b)| b.max_discharge_mw(dt)).collect();
-    let bmax_c: Vec<f64> = v.batteries.iter().map(|(_, b)| b.max_charge_mw(dt)).collect();
+    let bmax_d: Vec<f64> = v
+        .batteries
+        .iter()
+        .map(|(_, b)| b.max_discharge_mw(dt))
+        .collect();
+    let bmax_c: Vec<f64> = v
+        .batteries
+        .iter()
+        .map(|(_, b)| b.max_charge_mw(dt))
+        .collect();
     let dmax: Vec<f64> = v.diesels.iter().map(|(_, d)| d.max_mw(dt)).collect();
     for i in 0..bset.len() {
         bset[i] = bset[i].clamp(-bmax_c[i], bmax_d[i]);
@@ -255,11 +306,19 @@ pub fn settle(v: &IslandView<'_>, cmds: &[Command]) -> Settlement {
     for i in 0..dset.len() {
         dset[i] = dset[i].clamp(0.0, dmax[i]);
     }
-    let mut served: Vec<f64> = v.loads.iter().zip(&shed).map(|(l, s)| l.p_mw.max(0.0) * (1.0 - s)).collect();
+    let mut served: Vec<f64> = v
+        .loads
+        .iter()
+        .zip(&shed)
+        .map(|(l, s)| l.p_mw.max(0.0) * (1.0 - s))
+        .collect();
     let renewable = v.renewable_mw.max(0.0);
     let losses = v.losses_mw.max(0.0);
     // Imbalance: positive = deficit.
-    let mut gap = served.iter().sum::<f64>() + losses - renewable - bset.iter().sum::<f64>() - dset.iter().sum::<f64>();
+    let mut gap = served.iter().sum::<f64>() + losses
+        - renewable
+        - bset.iter().sum::<f64>()
+        - dset.iter().sum::<f64>();
     let mut grid = 0.0;
     if let Some(limit) = v.grid_import_mw {
         // The main grid forms the island's voltage and takes the balance.
@@ -365,9 +424,24 @@ mod tests {
 
     fn loads() -> Vec<LoadDemand> {
         vec![
-            LoadDemand { load: 0, p_mw: 0.3, priority: Priority::Critical, sheddable: 0.0 },
-            LoadDemand { load: 1, p_mw: 0.3, priority: Priority::Essential, sheddable: 0.2 },
-            LoadDemand { load: 2, p_mw: 0.4, priority: Priority::Normal, sheddable: 0.5 },
+            LoadDemand {
+                load: 0,
+                p_mw: 0.3,
+                priority: Priority::Critical,
+                sheddable: 0.0,
+            },
+            LoadDemand {
+                load: 1,
+                p_mw: 0.3,
+                priority: Priority::Essential,
+                sheddable: 0.2,
+            },
+            LoadDemand {
+                load: 2,
+                p_mw: 0.4,
+                priority: Priority::Normal,
+                sheddable: 0.5,
+            },
         ]
     }
 
@@ -385,7 +459,10 @@ mod tests {
         };
         // Battery gives at most 0.5 MW: 0.5 MW of 1.0 MW must be shed.
         let s = settle(&v, &[]);
-        assert!((s.served_mw[0] - 0.3).abs() < 1e-12, "critical fully served");
+        assert!(
+            (s.served_mw[0] - 0.3).abs() < 1e-12,
+            "critical fully served"
+        );
         assert!((s.served_mw[1] - 0.2).abs() < 1e-12, "essential loses 0.1");
         assert!(s.served_mw[2].abs() < 1e-12, "normal fully shed");
         assert!(s.balance_error_mw().abs() < 1e-9);
@@ -443,7 +520,13 @@ mod tests {
             grid_import_mw: Some(10.0),
             losses_mw: 0.0,
         };
-        let s = settle(&v, &[Command::SetBattery { battery: 0, p_mw: 5.0 }]);
+        let s = settle(
+            &v,
+            &[Command::SetBattery {
+                battery: 0,
+                p_mw: 5.0,
+            }],
+        );
         assert!((s.battery_mw[0] - b.max_discharge_mw(1.0)).abs() < 1e-12);
         assert!((s.grid_mw - (1.0 - s.battery_mw[0])).abs() < 1e-12);
         assert!(s.balance_error_mw().abs() < 1e-9);

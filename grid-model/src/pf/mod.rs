@@ -64,7 +64,9 @@ impl std::str::FromStr for Init {
             "flat" => Ok(Init::Flat),
             "dc" => Ok(Init::Dc),
             "warm" => Ok(Init::Warm),
-            _ => Err(format!("unknown start `{s}`: expected case, flat, dc or warm")),
+            _ => Err(format!(
+                "unknown start `{s}`: expected case, flat, dc or warm"
+            )),
         }
     }
 }
@@ -156,7 +158,10 @@ impl C {
     }
     #[inline(always)]
     fn mul(self, o: C) -> C {
-        C::new(self.re * o.re - self.im * o.im, self.re * o.im + self.im * o.re)
+        C::new(
+            self.re * o.re - self.im * o.im,
+            self.re * o.im + self.im * o.re,
+        )
     }
     #[inline(always)]
     fn conj(self) -> C {
@@ -294,11 +299,11 @@ impl PowerFlow {
             // Nodes of this island in order of first bus.
             let mut nodes: Vec<usize> = Vec::new();
             for &b in &island.buses {
-                if let Some(nd) = topology.bus_node[b] {
-                    if node_local[nd] == usize::MAX {
-                        node_local[nd] = nodes.len();
-                        nodes.push(nd);
-                    }
+                if let Some(nd) = topology.bus_node[b]
+                    && node_local[nd] == usize::MAX
+                {
+                    node_local[nd] = nodes.len();
+                    nodes.push(nd);
                 }
             }
             let n = nodes.len();
@@ -311,7 +316,9 @@ impl PowerFlow {
             let mut va0 = vec![f64::NAN; n];
             let mut shunt = vec![C::default(); n];
             for &b in &island.buses {
-                let Some(nd) = topology.bus_node[b] else { continue };
+                let Some(nd) = topology.bus_node[b] else {
+                    continue;
+                };
                 let k = node_local[nd];
                 let r = topology.role[b];
                 role[k] = match (role[k], r) {
@@ -338,12 +345,14 @@ impl PowerFlow {
                 }
             }
             for g in net.gens.iter().filter(|g| g.in_service) {
-                let Some(nd) = topology.bus_node[g.bus] else { continue };
+                let Some(nd) = topology.bus_node[g.bus] else {
+                    continue;
+                };
                 if node_local[nd] == usize::MAX || topology.bus_island[g.bus].is_none() {
                     continue;
                 }
                 let k = node_local[nd];
-                if !nodes.get(k).is_some_and(|&x| x == nd) {
+                if nodes.get(k).is_none_or(|&x| x != nd) {
                     continue;
                 }
                 p_spec[k] += g.pg_mw / base;
@@ -370,7 +379,8 @@ impl PowerFlow {
                 if !br.in_service {
                     continue;
                 }
-                let (Some(nf), Some(nt)) = (topology.bus_node[br.from], topology.bus_node[br.to]) else {
+                let (Some(nf), Some(nt)) = (topology.bus_node[br.from], topology.bus_node[br.to])
+                else {
                     continue;
                 };
                 if topology.bus_island[br.from] != topology.bus_island[island.buses[0]] {
@@ -477,15 +487,18 @@ impl PowerFlow {
             for r in 0..m {
                 for p in y_ptr[r]..y_ptr[r + 1] {
                     let c = y_col[p] as usize;
-                    if c < m {
-                        if let Some(pos) = sym.position(r, c) {
-                            jpos[p] = pos as u32;
-                            used[pos] = true;
-                        }
+                    if c < m
+                        && let Some(pos) = sym.position(r, c)
+                    {
+                        jpos[p] = pos as u32;
+                        used[pos] = true;
                     }
                 }
             }
-            let fill: Vec<u32> = (0..sym.nnz()).filter(|&p| !used[p]).map(|p| p as u32).collect();
+            let fill: Vec<u32> = (0..sym.nnz())
+                .filter(|&p| !used[p])
+                .map(|p| p as u32)
+                .collect();
             let diag_pos: Vec<u32> = sym.diag.iter().map(|&d| d as u32).collect();
             let lu = Lu::<B2>::new(&sym);
             let lu_dc = Lu::<f64>::new(&sym);
@@ -536,7 +549,16 @@ impl PowerFlow {
             gens: net
                 .gens
                 .iter()
-                .map(|g| (g.bus, g.in_service, g.pg_mw, g.qg_mvar, g.qmin_mvar, g.qmax_mvar))
+                .map(|g| {
+                    (
+                        g.bus,
+                        g.in_service,
+                        g.pg_mw,
+                        g.qg_mvar,
+                        g.qmin_mvar,
+                        g.qmax_mvar,
+                    )
+                })
                 .collect(),
             bus_load,
             bus_gs: bus_shunt.iter().map(|s| s.re).collect(),
@@ -566,7 +588,10 @@ impl PowerFlow {
     /// the network the power flow was prepared with. No symbolic work is
     /// redone.
     pub fn set_injections(&mut self, net: &Network) -> Result<(), GridError> {
-        if net.buses.len() != self.n_bus || net.gens.len() != self.n_gen || net.branches.len() != self.n_branch {
+        if net.buses.len() != self.n_bus
+            || net.gens.len() != self.n_gen
+            || net.branches.len() != self.n_branch
+        {
             return Err(GridError::InvalidNetwork(
                 "set_injections: the network has a different size from the prepared one".into(),
             ));
@@ -663,15 +688,24 @@ impl PowerFlow {
         let reports = self.run_ac(opts);
         let conv = reports.iter().all(|r| r.converged);
         let it = reports.iter().map(|r| r.iterations).max().unwrap_or(0);
-        let mm = reports.iter().map(|r| r.max_mismatch_pu).fold(0.0, f64::max);
+        let mm = reports
+            .iter()
+            .map(|r| r.max_mismatch_pu)
+            .fold(0.0, f64::max);
         (conv, it, mm)
     }
 
     fn run_ac(&mut self, opts: &PfOptions) -> Vec<IslandReport> {
         if self.islands.len() == 1 {
-            self.islands.iter_mut().map(|isl| isl.solve_ac(opts)).collect()
+            self.islands
+                .iter_mut()
+                .map(|isl| isl.solve_ac(opts))
+                .collect()
         } else {
-            self.islands.par_iter_mut().map(|isl| isl.solve_ac(opts)).collect()
+            self.islands
+                .par_iter_mut()
+                .map(|isl| isl.solve_ac(opts))
+                .collect()
         }
     }
 
@@ -690,7 +724,10 @@ impl PowerFlow {
             dc,
             converged: reports.iter().all(|r| r.converged),
             iterations: reports.iter().map(|r| r.iterations).max().unwrap_or(0),
-            max_mismatch_pu: reports.iter().map(|r| r.max_mismatch_pu).fold(0.0, f64::max),
+            max_mismatch_pu: reports
+                .iter()
+                .map(|r| r.max_mismatch_pu)
+                .fold(0.0, f64::max),
             bus_vm: vec![f64::NAN; self.n_bus],
             bus_va_deg: vec![f64::NAN; self.n_bus],
             bus_energised: vec![false; self.n_bus],
@@ -732,8 +769,12 @@ impl PowerFlow {
             for br in &isl.branches {
                 let vf = C::new(isl.vr[br.f], isl.vi[br.f]);
                 let vt = C::new(isl.vr[br.t], isl.vi[br.t]);
-                let sf = vf.mul(br.yff.mul(vf).add(br.yft.mul(vt)).conj()).scale(base);
-                let st = vt.mul(br.ytf.mul(vf).add(br.ytt.mul(vt)).conj()).scale(base);
+                let sf = vf
+                    .mul(br.yff.mul(vf).add(br.yft.mul(vt)).conj())
+                    .scale(base);
+                let st = vt
+                    .mul(br.ytf.mul(vf).add(br.ytt.mul(vt)).conj())
+                    .scale(base);
                 let g = br.global;
                 sol.branch_pf_mw[g] = sf.re;
                 sol.branch_qf_mvar[g] = sf.im;
@@ -744,13 +785,13 @@ impl PowerFlow {
             }
         }
         for b in 0..self.n_bus {
-            if let Some(nd) = topo.bus_node[b] {
-                if node_island[nd] != usize::MAX {
-                    let v = node_v[nd];
-                    sol.bus_vm[b] = (v.re * v.re + v.im * v.im).sqrt();
-                    sol.bus_va_deg[b] = v.im.atan2(v.re).to_degrees();
-                    sol.bus_energised[b] = true;
-                }
+            if let Some(nd) = topo.bus_node[b]
+                && node_island[nd] != usize::MAX
+            {
+                let v = node_v[nd];
+                sol.bus_vm[b] = (v.re * v.re + v.im * v.im).sqrt();
+                sol.bus_va_deg[b] = v.im.atan2(v.re).to_degrees();
+                sol.bus_energised[b] = true;
             }
         }
         self.allocate_gens(&mut sol, &node_s, |nd| node_island[nd] != usize::MAX, false);
@@ -758,7 +799,13 @@ impl PowerFlow {
     }
 
     /// Generator P/Q from node injections (MATPOWER `pfsoln` semantics).
-    fn allocate_gens(&self, sol: &mut PfSolution, node_s: &[C], live: impl Fn(usize) -> bool, dc: bool) {
+    fn allocate_gens(
+        &self,
+        sol: &mut PfSolution,
+        node_s: &[C],
+        live: impl Fn(usize) -> bool,
+        dc: bool,
+    ) {
         let base = self.base_mva;
         let topo = &self.topology;
         // Demand per node (MW, MVAr).
@@ -778,7 +825,9 @@ impl PowerFlow {
             if !on {
                 continue;
             }
-            let Some(nd) = topo.bus_node[bus] else { continue };
+            let Some(nd) = topo.bus_node[bus] else {
+                continue;
+            };
             if !live(nd) {
                 continue;
             }
@@ -798,7 +847,11 @@ impl PowerFlow {
                 // First gen at a slack bus takes the balance.
                 if let Some(pos) = roles.iter().position(|&r| r == Role::Slack) {
                     let first = gens[pos];
-                    let others: f64 = gens.iter().filter(|&&k| k != first).map(|&k| self.gens[k].2).sum();
+                    let others: f64 = gens
+                        .iter()
+                        .filter(|&&k| k != first)
+                        .map(|&k| self.gens[k].2)
+                        .sum();
                     sol.gen_p_mw[first] = s.re + node_d[nd].0 - others;
                 }
             }
@@ -834,12 +887,12 @@ impl PowerFlow {
             }
         }
         for b in 0..self.n_bus {
-            if let Some(nd) = topo.bus_node[b] {
-                if !node_va[nd].is_nan() {
-                    sol.bus_vm[b] = 1.0;
-                    sol.bus_va_deg[b] = node_va[nd].to_degrees();
-                    sol.bus_energised[b] = true;
-                }
+            if let Some(nd) = topo.bus_node[b]
+                && !node_va[nd].is_nan()
+            {
+                sol.bus_vm[b] = 1.0;
+                sol.bus_va_deg[b] = node_va[nd].to_degrees();
+                sol.bus_energised[b] = true;
             }
         }
         self.allocate_gens(&mut sol, &node_s, |nd| !node_va[nd].is_nan(), true);
@@ -898,7 +951,9 @@ impl IslandSolver {
     fn start(&mut self, init: Init) -> Option<String> {
         let n = self.nodes.len();
         let init = match init {
-            Init::Warm if self.warm && self.vm.iter().chain(&self.va).all(|x| x.is_finite()) => return None,
+            Init::Warm if self.warm && self.vm.iter().chain(&self.va).all(|x| x.is_finite()) => {
+                return None;
+            }
             Init::Warm => Init::Flat,
             other => other,
         };
@@ -909,7 +964,11 @@ impl IslandSolver {
             }
             Init::Warm | Init::Flat | Init::Dc => {
                 for k in 0..n {
-                    self.vm[k] = if self.pq[k] && k < self.m { 1.0 } else { self.vset[k] };
+                    self.vm[k] = if self.pq[k] && k < self.m {
+                        1.0
+                    } else {
+                        self.vset[k]
+                    };
                     self.va[k] = if k < self.m { self.va_ref } else { self.va0[k] };
                 }
                 if init == Init::Dc {
@@ -918,7 +977,11 @@ impl IslandSolver {
                         return r.failure;
                     }
                     for k in 0..n {
-                        self.vm[k] = if self.pq[k] && k < self.m { 1.0 } else { self.vset[k] };
+                        self.vm[k] = if self.pq[k] && k < self.m {
+                            1.0
+                        } else {
+                            self.vset[k]
+                        };
                     }
                 }
             }
@@ -926,7 +989,13 @@ impl IslandSolver {
         None
     }
 
-    fn report(&self, converged: bool, iterations: usize, mm: f64, failure: Option<String>) -> IslandReport {
+    fn report(
+        &self,
+        converged: bool,
+        iterations: usize,
+        mm: f64,
+        failure: Option<String>,
+    ) -> IslandReport {
         IslandReport {
             buses: self.buses.clone(),
             converged,
@@ -1009,28 +1078,46 @@ impl IslandSolver {
         let start = self.start(opts.init);
         self.warm = false;
         if let Some(f) = start {
-            return self.report(false, 0, f64::INFINITY, Some(format!("DC start failed: {f}")));
+            return self.report(
+                false,
+                0,
+                f64::INFINITY,
+                Some(format!("DC start failed: {f}")),
+            );
         }
         let mut it = 0;
         loop {
             self.update_v();
             let norm = self.eval(true);
             if norm.is_nan() {
-                return self.report(false, it, f64::INFINITY, Some("mismatch is not finite (diverged)".into()));
+                return self.report(
+                    false,
+                    it,
+                    f64::INFINITY,
+                    Some("mismatch is not finite (diverged)".into()),
+                );
             }
             if norm < opts.tol {
                 self.warm = true;
                 return self.report(true, it, norm, None);
             }
             if it >= opts.max_iter {
-                return self.report(false, it, norm, Some(format!("no convergence in {it} iterations")));
+                return self.report(
+                    false,
+                    it,
+                    norm,
+                    Some(format!("no convergence in {it} iterations")),
+                );
             }
             if let Err(e) = self.lu.factor(&self.sym) {
                 return self.report(
                     false,
                     it,
                     norm,
-                    Some(format!("singular Jacobian at bus block {} (elimination order)", e.row)),
+                    Some(format!(
+                        "singular Jacobian at bus block {} (elimination order)",
+                        e.row
+                    )),
                 );
             }
             self.lu.solve(&self.sym, &mut self.rhs[..self.m]);
@@ -1073,7 +1160,12 @@ impl IslandSolver {
             }
         }
         if let Err(e) = self.lu_dc.factor(&self.sym) {
-            return self.report(false, 1, f64::INFINITY, Some(format!("singular B matrix at row {}", e.row)));
+            return self.report(
+                false,
+                1,
+                f64::INFINITY,
+                Some(format!("singular B matrix at row {}", e.row)),
+            );
         }
         let mut x: Vec<f64> = p[..m].to_vec();
         self.lu_dc.solve(&self.sym, &mut x);
@@ -1082,6 +1174,11 @@ impl IslandSolver {
             self.vm[k] = 1.0;
         }
         let ok = x.iter().all(|v| v.is_finite());
-        self.report(ok, 1, 0.0, (!ok).then(|| "DC solution not finite".to_string()))
+        self.report(
+            ok,
+            1,
+            0.0,
+            (!ok).then(|| "DC solution not finite".to_string()),
+        )
     }
 }

@@ -100,7 +100,10 @@ impl Block for B2 {
         let a = self;
         let det = a[0] * a[3] - a[1] * a[2];
         let scale = a.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        if !(det.is_finite() && scale.is_finite()) || det.abs() <= 1e-300 || det.abs() <= f64::EPSILON * scale * scale * 1e-6 {
+        if !(det.is_finite() && scale.is_finite())
+            || det.abs() <= 1e-300
+            || det.abs() <= f64::EPSILON * scale * scale * 1e-6
+        {
             return None;
         }
         let d = 1.0 / det;
@@ -113,7 +116,10 @@ impl Block for B2 {
     }
     #[inline(always)]
     fn mul_vec(self, v: [f64; 2]) -> [f64; 2] {
-        [self[0] * v[0] + self[1] * v[1], self[2] * v[0] + self[3] * v[1]]
+        [
+            self[0] * v[0] + self[1] * v[1],
+            self[2] * v[0] + self[3] * v[1],
+        ]
     }
 }
 
@@ -153,7 +159,12 @@ impl Symbolic {
             .map(|i| {
                 let mut v: Vec<u32> = adj
                     .get(i)
-                    .map(|a| a.iter().filter(|&&j| j != i && j < n).map(|&j| j as u32).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter(|&&j| j != i && j < n)
+                            .map(|&j| j as u32)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 v.sort_unstable();
                 v.dedup();
@@ -359,7 +370,9 @@ mod tests {
         let mut m: Vec<Vec<f64>> = a.to_vec();
         let mut x = b.to_vec();
         for k in 0..n {
-            let p = (k..n).max_by(|&i, &j| m[i][k].abs().total_cmp(&m[j][k].abs())).unwrap();
+            let p = (k..n)
+                .max_by(|&i, &j| m[i][k].abs().total_cmp(&m[j][k].abs()))
+                .unwrap();
             m.swap(k, p);
             x.swap(k, p);
             for i in k + 1..n {

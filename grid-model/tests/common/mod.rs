@@ -36,7 +36,12 @@ pub fn locate(case: &str) -> Option<(PathBuf, PathBuf)> {
 pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, f64>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap().split(',').map(|s| s.trim().to_string()).collect();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .collect();
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
