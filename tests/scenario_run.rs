@@ -70,7 +70,11 @@ fn same_seed_same_bytes_with_1_2_and_4_threads() {
 
 #[test]
 fn physics_holds_in_every_replica() {
-    for name in ["kumamoto-2016.toml", "hokkaido-2018.toml"] {
+    for name in [
+        "kumamoto-2016.toml",
+        "hokkaido-2018.toml",
+        "faxai-2019.toml",
+    ] {
         let res = run(name, 12, 0);
         for (i, r) in res.replicas.iter().enumerate() {
             // Energy balance per island per step: generation = served load +
@@ -236,5 +240,33 @@ fn unreadable_file() {
     match scenario::load("/nonexistent/scenario.toml") {
         Err(ScenarioError::Io { path, .. }) => assert_eq!(path, "/nonexistent/scenario.toml"),
         other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn typhoon_track_far_from_the_network_is_rejected() {
+    let text = std::fs::read_to_string(preset("faxai-2019.toml")).unwrap();
+    let t = text
+        .replace("substation_lat = 35.3300", "substation_lat = 43.0")
+        .replace("substation_lon = 139.9000", "substation_lon = 141.4");
+    // Parse with the real file name so the track path resolves.
+    let l = scenario::parse(&t, &preset("faxai-2019.toml").display().to_string()).unwrap();
+    let e = scenario::run(&l, &RunOptions { replicas: Some(1), ..Default::default() }).unwrap_err().to_string();
+    assert!(e.contains("the track passes") && e.contains("expected within 300 km"), "{e}");
+}
+
+#[test]
+fn typhoon_damage_happens_when_the_storm_passes() {
+    let res = run("faxai-2019.toml", 20, 0);
+    // The storm's peak at Kimitsu is around 03:00-05:00 JST, 6-8 h after
+    // the start (21:00 JST): wind damage times fall in that window.
+    let mut n = 0;
+    for r in &res.replicas {
+        n += r.failed_sites.len();
+    }
+    assert!(n > 0, "no wind damage at all");
+    for d in res.damages.iter().flatten() {
+        assert!((3.0..=10.0).contains(&d.fail_h), "damage at {} h", d.fail_h);
+        assert!(d.repair_h.is_none_or(|r| r > d.fail_h));
     }
 }

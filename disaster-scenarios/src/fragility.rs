@@ -261,7 +261,10 @@ impl FragilityLibrary {
                     .parse()
                     .map_err(|_| perr(field, format!("`{raw}` is not a number")))?;
                 if !v.is_finite() || v < 0.0 {
-                    return Err(perr(field, format!("{v} must be a finite, non-negative number")));
+                    return Err(perr(
+                        field,
+                        format!("{v} must be a finite, non-negative number"),
+                    ));
                 }
                 Ok(v)
             };
@@ -339,10 +342,7 @@ impl FragilityLibrary {
             match new.iter_mut().find(|c| c.id == id) {
                 Some(c) => {
                     if c.hazard != hazard || c.unit != unit {
-                        return Err(perr(
-                            "hazard",
-                            format!("class {id} mixes hazards or units"),
-                        ));
+                        return Err(perr("hazard", format!("class {id} mixes hazards or units")));
                     }
                     c.states.push(ds);
                 }

@@ -11,12 +11,18 @@
 //! (in a simulation: one of sim-core's named streams), so results are
 //! reproducible.
 
+pub mod correlation;
 pub mod error;
+pub mod flood;
+pub mod formats;
 pub mod fragility;
 pub mod gmpe;
 pub mod math;
+pub mod presets;
+pub mod restoration;
 pub mod rng;
 pub mod rupture;
+pub mod severity;
 pub mod sites;
 pub mod wind;
 

@@ -184,7 +184,11 @@ impl Rupture {
             let (x, y) = r.to_local(p.lat, p.lon);
             let (u, v) = basis(p.strike, p.dip);
             let hn = (v[0] * v[0] + v[1] * v[1]).sqrt();
-            let vh = if hn > 1e-12 { [v[0] / hn, v[1] / hn] } else { [0.0, 0.0] };
+            let vh = if hn > 1e-12 {
+                [v[0] / hn, v[1] / hn]
+            } else {
+                [0.0, 0.0]
+            };
             local.push(LocalPlane {
                 origin: [x, y, p.top_depth],
                 u,

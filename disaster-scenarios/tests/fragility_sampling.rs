@@ -10,11 +10,18 @@ use disaster_scenarios::rng::SplitMix64;
 fn sampled_frequencies_match_curves() {
     let lib = FragilityLibrary::builtin().expect("builtin curves");
     let n = 200_000usize;
-    for (class, x) in [("ESS1", 0.30), ("EDC2", 0.50), ("EPP3", 0.20), ("ESS6", 0.30)] {
+    for (class, x) in [
+        ("ESS1", 0.30),
+        ("EDC2", 0.50),
+        ("EPP3", 0.20),
+        ("ESS6", 0.30),
+    ] {
         let c = lib.require(class).expect("class");
         let p = c.state_probabilities(x);
         let xs = vec![x; n];
-        let ds = sample_damage(c, &xs, |i| SplitMix64::named(42, &format!("asset-{i}"), "damage"));
+        let ds = sample_damage(c, &xs, |i| {
+            SplitMix64::named(42, &format!("asset-{i}"), "damage")
+        });
         let mut counts = vec![0usize; p.len()];
         for d in &ds {
             counts[*d as usize] += 1;
@@ -31,7 +38,10 @@ fn sampled_frequencies_match_curves() {
                 assert!((counts[k] as f64) < e + 6.0 * e.sqrt() + 10.0);
             }
         }
-        println!("{class} @ {x}: counts {counts:?}, expected {p:?}, chi2 {chi2:.2} (dof {})", dof - 1);
+        println!(
+            "{class} @ {x}: counts {counts:?}, expected {p:?}, chi2 {chi2:.2} (dof {})",
+            dof - 1
+        );
         // 0.999 quantiles of chi-square with 1..4 dof.
         let crit = [10.83, 13.82, 16.27, 18.47][dof.max(2) - 2];
         assert!(chi2 < crit, "{class}: chi2 {chi2} >= {crit}");
@@ -44,6 +54,10 @@ fn sim_core_streams_are_deterministic() {
     let lib = FragilityLibrary::builtin().expect("builtin curves");
     let c = lib.require("ESS1").expect("class");
     let xs: Vec<f64> = (0..1000).map(|i| 0.05 + 0.001 * i as f64).collect();
-    let run = || sample_damage(c, &xs, |i| sim_core::rng::stream(7, &format!("sub-{i}"), "damage"));
+    let run = || {
+        sample_damage(c, &xs, |i| {
+            sim_core::rng::stream(7, &format!("sub-{i}"), "damage")
+        })
+    };
     assert_eq!(run(), run());
 }

@@ -26,7 +26,9 @@ fn check(model: &dyn GroundMotionModel, file: &str, vs30: Option<f64>) -> (usize
     let mut n = 0;
     let mut worst: f64 = 0.0;
     for (imt, col) in [(Imt::Pga, "pga"), (Imt::Pgv, "pgv")] {
-        let Some(ci) = table.column(col) else { continue };
+        let Some(ci) = table.column(col) else {
+            continue;
+        };
         for row in &table.rows {
             let expected: f64 = row.fields[ci].parse().expect("number");
             let gm = model

@@ -119,7 +119,9 @@ fn run_gmpe(a: GmpeArgs) -> Result<ExitCode, CliError> {
     if let Some(v) = a.vs30
         && !(v.is_finite() && v > 0.0)
     {
-        return Err(CliError::BadInput(format!("--vs30 must be positive (got {v})")));
+        return Err(CliError::BadInput(format!(
+            "--vs30 must be positive (got {v})"
+        )));
     }
     let n = csvio::compute_table(model.as_ref(), &a.input, &a.out, a.vs30).map_err(bad)?;
     eprintln!("{}: {n} rows written to {}", model.name(), a.out.display());
@@ -129,7 +131,10 @@ fn run_gmpe(a: GmpeArgs) -> Result<ExitCode, CliError> {
 fn run_wind(a: WindArgs) -> Result<ExitCode, CliError> {
     let model = WindModel::from_name(&a.model).map_err(bad)?;
     if !(a.step_h.is_finite() && a.step_h > 0.0) {
-        return Err(CliError::BadInput(format!("--step-h must be positive (got {})", a.step_h)));
+        return Err(CliError::BadInput(format!(
+            "--step-h must be positive (got {})",
+            a.step_h
+        )));
     }
     if !(a.gust_factor.is_finite() && a.gust_factor > 0.0) {
         return Err(CliError::BadInput(format!(
@@ -152,7 +157,11 @@ fn run_wind(a: WindArgs) -> Result<ExitCode, CliError> {
     let io = |e: std::io::Error| CliError::Failed(format!("{}: {e}", a.out.display()));
     writeln!(w, "id,lat,lon,max_wind_ms").map_err(io)?;
     for (s, v) in sites.iter().zip(&winds) {
-        let v = if *v < a.threshold { 0.0 } else { v * a.gust_factor };
+        let v = if *v < a.threshold {
+            0.0
+        } else {
+            v * a.gust_factor
+        };
         writeln!(w, "{},{},{},{v:.6}", s.id, s.lat, s.lon).map_err(io)?;
     }
     w.flush().map_err(io)?;

@@ -1,6 +1,7 @@
 //! `blackstart pf`: power flow on a MATPOWER case.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -121,7 +122,7 @@ pub fn run(args: PfArgs) -> Result<ExitCode, CliError> {
             "parse_ms": parse_ms,
             "setup_ms": setup_ms,
         });
-        println!("{j}");
+        let _ = writeln!(std::io::stdout().lock(), "{j}");
     } else {
         let mut s = String::new();
         let _ = writeln!(
@@ -169,7 +170,7 @@ pub fn run(args: PfArgs) -> Result<ExitCode, CliError> {
                 dir.display()
             );
         }
-        print!("{s}");
+        let _ = std::io::stdout().lock().write_all(s.as_bytes());
     }
     if sol.converged {
         Ok(ExitCode::SUCCESS)

@@ -159,7 +159,7 @@ fn run_pv(a: &PvArgs) -> Result<ExitCode, CliError> {
     if to_stdout {
         eprintln!("{summary}");
     } else {
-        println!("{summary}");
+        let _ = writeln!(std::io::stdout().lock(), "{summary}");
     }
     Ok(ExitCode::SUCCESS)
 }

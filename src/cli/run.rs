@@ -1,5 +1,6 @@
 //! `blackstart run`: run a scenario file end to end.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -59,12 +60,18 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     let agg = &s["aggregate"];
     let get = |m: &str, k: &str| agg[m][k].as_f64().unwrap_or(f64::NAN);
     let n = res.replica_metrics.len();
+    // Write errors (e.g. a closed pipe) are ignored: the outputs are on disk.
+    let mut out = std::io::stdout().lock();
     let days = res.served_band.hours.len() as f64 * res.dt_h / 24.0;
-    println!(
+    let _ = writeln!(
+        out,
         "{}: {} replica(s) x {:.1} day(s), policy {}, seed {}",
         res.resolved.scenario.name, n, days, res.resolved.policy.kind, res.resolved.scenario.seed
     );
-    println!("                                mean      p5     p50     p95");
+    let _ = writeln!(
+        out,
+        "                                mean      p5     p50     p95"
+    );
     for (m, label) in [
         ("served_energy_fraction", "served energy fraction"),
         ("critical_served_fraction", "critical served fraction"),
@@ -74,7 +81,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         ("t90_restore_h", "t90 restore (h)"),
         ("t99_restore_h", "t99 restore (h)"),
     ] {
-        println!(
+        let _ = writeln!(
+            out,
             "  {label:<28}{:>8.3}{:>8.3}{:>8.3}{:>8.3}",
             get(m, "mean"),
             get(m, "p5"),
@@ -82,15 +90,21 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             get(m, "p95")
         );
     }
-    println!(
+    let _ = writeln!(
+        out,
         "  {:.1} replica-days/s ({:.2} s)",
         n as f64 * days / sim_s.max(1e-9),
         sim_s
     );
-    println!("wrote {} files to {}:", written.len(), args.out.display());
+    let _ = writeln!(
+        out,
+        "wrote {} files to {}:",
+        written.len(),
+        args.out.display()
+    );
     for w in &written {
         if let Some(f) = w.file_name() {
-            println!("  {}", f.to_string_lossy());
+            let _ = writeln!(out, "  {}", f.to_string_lossy());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -31,6 +31,7 @@
 
 use disaster_scenarios::fragility::FragilityLibrary;
 use disaster_scenarios::gmpe::{GmpeInput, Imt, model_by_name};
+use disaster_scenarios::wind::{Track, WindField, WindModel};
 use sim_core::rng::{Stream, stream};
 
 use super::ScenarioError;
@@ -58,8 +59,26 @@ pub struct SiteDamage {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     quake: Option<Quake>,
+    storm: Option<Storm>,
     ids: Vec<String>,
     median_factor: f64,
+}
+
+/// Per-site peak gust and its time, and per-feeder pole counts.
+#[derive(Debug, Clone)]
+struct Storm {
+    /// Peak 3-s gust (m/s) per site.
+    gust: Vec<f64>,
+    /// Hours after the scenario start of the peak, per site.
+    peak_h: Vec<f64>,
+    /// Poles per site (feeders; 0 for sites the wind does not damage).
+    poles: Vec<u32>,
+    /// Pole fragility class id.
+    pole_class: String,
+    /// Track points (lon, lat) for the map.
+    trace: Vec<(f64, f64)>,
+    field: WindField,
+    gust_factor: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +205,8 @@ impl Prepared {
     pub fn new(
         sc: &ScenarioFile,
         c: &Community,
+        start_unix: i64,
+        base_dir: &std::path::Path,
         at: &dyn Fn(&str) -> String,
     ) -> Result<Prepared, ScenarioError> {
         let lib = FragilityLibrary::builtin()
@@ -200,8 +221,12 @@ impl Prepared {
                 ))
             })?;
         }
+        let storm = match &sc.hazard {
+            HazardSpec::Typhoon(t) => Some(prepare_storm(t, sc, c, start_unix, base_dir, at)?),
+            _ => None,
+        };
         let quake = match &sc.hazard {
-            HazardSpec::None => None,
+            HazardSpec::None | HazardSpec::Typhoon(_) => None,
             HazardSpec::Earthquake(q) => {
                 let model = model_by_name(&q.gmpe, &q.region)
                     .map_err(|e| ScenarioError::Invalid(format!("{}: {e}", at("gmpe"))))?;
@@ -279,6 +304,7 @@ impl Prepared {
         }
         Ok(Prepared {
             quake,
+            storm,
             ids,
             median_factor: f,
         })
@@ -312,6 +338,35 @@ impl Prepared {
 
     /// Samples damage and repairs for one replica.
     pub fn sample(&self, seed: u64, c: &Community, r: &RestorationSpec) -> Vec<SiteDamage> {
+        if let Some(st) = &self.storm {
+            let Ok(lib) = FragilityLibrary::builtin() else {
+                return Vec::new();
+            };
+            let Some(class) = lib.get(&st.pole_class) else {
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            for (i, _) in c.sites.iter().enumerate() {
+                if st.poles[i] == 0 {
+                    continue;
+                }
+                // The feeder fails if any of its poles fails (independent poles).
+                let p_pole = class.exceedance(st.gust[i]).first().copied().unwrap_or(0.0);
+                let p_fail = 1.0 - (1.0 - p_pole).powf(f64::from(st.poles[i]));
+                let mut s: Stream = stream(seed, &self.ids[i], "wind-damage");
+                if s.uniform() < p_fail {
+                    out.push(SiteDamage {
+                        site: i,
+                        damage_state: 4,
+                        intensity: st.gust[i],
+                        fail_h: st.peak_h[i].max(0.0),
+                        repair_h: None,
+                    });
+                }
+            }
+            schedule_repairs(&mut out, c, r, seed);
+            return out;
+        }
         let pga = self.intensities(seed);
         if pga.is_empty() {
             return Vec::new();
@@ -345,6 +400,18 @@ impl Prepared {
     /// The hazard footprint for the map: median PGA on a grid around the
     /// sites, and the fault trace.
     pub fn footprint(&self, c: &Community) -> Footprint {
+        if let Some(st) = &self.storm {
+            let (cells, cell) = grid_cells(c, |lat, lon| {
+                st.field.max_wind_at(lat, lon) * st.gust_factor
+            });
+            return Footprint {
+                cells,
+                cell,
+                label: "peak 3-s gust (m/s)".into(),
+                trace: st.trace.clone(),
+                trace_label: "storm track".into(),
+            };
+        }
         let Some(q) = &self.quake else {
             return Footprint {
                 label: "no local hazard".into(),
@@ -401,6 +468,7 @@ impl Prepared {
             cell: (cw, ch),
             label: "median PGA (g)".into(),
             trace: vec![end(-1.0), end(1.0)],
+            trace_label: "fault trace (top edge)".into(),
         }
     }
 }
@@ -429,7 +497,8 @@ fn schedule_repairs(jobs: &mut [SiteDamage], c: &Community, r: &RestorationSpec,
         let mut best = 0;
         let mut best_t = f64::INFINITY;
         for (k, cr) in crews.iter().enumerate() {
-            let t = cr.0 + haversine_km(cr.1, cr.2, site.lat, site.lon) * 1.3 / speed;
+            let t = cr.0.max(jobs[j].fail_h + r.mobilisation_h.max(0.0))
+                + haversine_km(cr.1, cr.2, site.lat, site.lon) * 1.3 / speed;
             if t < best_t {
                 best_t = t;
                 best = k;
@@ -499,4 +568,129 @@ mod tests {
         assert!((invert_curve(&c, 0.33).unwrap_or(0.0) - 24.0).abs() < 1e-12);
         assert_eq!(invert_curve(&c, 0.995), None);
     }
+}
+
+/// A 40 x 40 grid over the sites' bounding box (padded) with `f(lat, lon)`.
+fn grid_cells(c: &Community, f: impl Fn(f64, f64) -> f64) -> (Vec<(f64, f64, f64)>, (f64, f64)) {
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for s in &c.sites {
+        x0 = x0.min(s.lon);
+        x1 = x1.max(s.lon);
+        y0 = y0.min(s.lat);
+        y1 = y1.max(s.lat);
+    }
+    let pad = ((x1 - x0).max(y1 - y0) * 0.15).max(0.01);
+    let (x0, x1, y0, y1) = (x0 - pad, x1 + pad, y0 - pad, y1 + pad);
+    let n = 40;
+    let (cw, ch) = ((x1 - x0) / n as f64, (y1 - y0) / n as f64);
+    let mut cells = Vec::with_capacity(n * n);
+    for i in 0..n {
+        for j in 0..n {
+            let lon = x0 + (i as f64 + 0.5) * cw;
+            let lat = y0 + (j as f64 + 0.5) * ch;
+            cells.push((lon, lat, f(lat, lon)));
+        }
+    }
+    (cells, (cw, ch))
+}
+
+/// Reads the track, builds the wind field and computes each site's peak
+/// gust and its time. Feeders are damaged through their poles; the
+/// substation, PV, batteries and diesels are not damaged by wind (an
+/// assumption: no wind fragility for them is wired in).
+fn prepare_storm(
+    t: &super::schema::TyphoonSpec,
+    sc: &ScenarioFile,
+    c: &Community,
+    start_unix: i64,
+    base_dir: &std::path::Path,
+    at: &dyn Fn(&str) -> String,
+) -> Result<Storm, ScenarioError> {
+    let bad = |m: String| ScenarioError::Invalid(m);
+    let path = base_dir.join(&t.track);
+    let track = Track::read_csv(&path).map_err(|e| bad(format!("{}: track: {e}", at("track"))))?;
+    let si = track
+        .resample(1.0)
+        .and_then(|tr| tr.to_si())
+        .map_err(|e| bad(format!("{}: track {}: {e}", at("track"), path.display())))?;
+    let model = WindModel::from_name(&t.model).map_err(|e| bad(format!("{}: {e}", at("model"))))?;
+    if !(t.gust_factor.is_finite() && t.gust_factor >= 1.0 && t.gust_factor <= 2.0) {
+        return Err(bad(format!(
+            "{}: gust_factor must be in [1, 2], got {}",
+            at("gust_factor"),
+            t.gust_factor
+        )));
+    }
+    if !(t.pole_span_m.is_finite() && t.pole_span_m > 0.0) {
+        return Err(bad(format!(
+            "{}: pole_span_m must be positive (m), got {}",
+            at("pole_span_m"),
+            t.pole_span_m
+        )));
+    }
+    let lib = FragilityLibrary::builtin().map_err(|e| bad(format!("fragility library: {e}")))?;
+    if lib.get(&t.pole_fragility).is_none() {
+        return Err(bad(format!(
+            "{}: pole fragility class `{}` is not known (PW or PS)",
+            at("pole_fragility"),
+            t.pole_fragility
+        )));
+    }
+    // The track must pass within 300 km of the network.
+    let (lat0, lon0) = c.substation;
+    let closest = si
+        .lat
+        .iter()
+        .zip(&si.lon)
+        .map(|(la, lo)| haversine_km(*la, *lo, lat0, lon0))
+        .fold(f64::INFINITY, f64::min);
+    if closest > 300.0 {
+        return Err(bad(format!(
+            "{}: the track passes {closest:.0} km from the network's substation at its closest; expected within 300 km",
+            at("track")
+        )));
+    }
+    let trace: Vec<(f64, f64)> = si.lon.iter().copied().zip(si.lat.iter().copied()).collect();
+    let times = si.time_s.clone();
+    let field = WindField::new(si, model);
+    let mut gust = Vec::with_capacity(c.sites.len());
+    let mut peak_h = Vec::with_capacity(c.sites.len());
+    let mut poles = Vec::with_capacity(c.sites.len());
+    for s in &c.sites {
+        let mut best = (0.0f64, 0usize);
+        for k in 0..times.len() {
+            let w = field.wind_at_node(k, s.lat, s.lon);
+            let v = w[0].hypot(w[1]);
+            if v > best.0 {
+                best = (v, k);
+            }
+        }
+        gust.push(best.0 * t.gust_factor);
+        peak_h
+            .push((times.get(best.1).copied().unwrap_or(start_unix) - start_unix) as f64 / 3600.0);
+        let n = match s.kind {
+            SiteKind::Feeder(b) => {
+                let br = &c.net.branches[b];
+                let (f, to) = (&c.net.buses[br.from], &c.net.buses[br.to]);
+                let km = match (f.coord, to.coord) {
+                    (Some(a), Some(b)) => {
+                        haversine_km(a.lat, a.lon, b.lat, b.lon) * sc.network.route_factor
+                    }
+                    _ => 1.0,
+                };
+                ((km * 1000.0 / t.pole_span_m).ceil() as u32).max(1)
+            }
+            _ => 0,
+        };
+        poles.push(n);
+    }
+    Ok(Storm {
+        gust,
+        peak_h,
+        poles,
+        pole_class: t.pole_fragility.clone(),
+        trace,
+        field,
+        gust_factor: t.gust_factor,
+    })
 }

@@ -177,6 +177,8 @@ pub struct RunResults {
     pub replicas: Vec<sim::ReplicaResult>,
     /// Control interval in hours.
     pub dt_h: f64,
+    /// Per replica: the damaged sites with failure and repair times.
+    pub damages: Vec<Vec<hazard::SiteDamage>>,
 }
 
 /// Resolves the time frame: (start unix seconds, UTC offset seconds,
@@ -262,7 +264,11 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
             resolved.policy.kind
         )));
     }
-    let hz = hazard::Prepared::new(&resolved, &community, &|k| l.at(k))?;
+    let base_dir = Path::new(&l.name)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let hz = hazard::Prepared::new(&resolved, &community, start_unix, &base_dir, &|k| l.at(k))?;
     let dt_h = interval.as_hours_f64();
     // Replica-independent tables.
     let mut demand = Vec::with_capacity(steps);
@@ -451,6 +457,7 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         footprint,
         replicas,
         dt_h,
+        damages,
     })
 }
 

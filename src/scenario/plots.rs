@@ -158,8 +158,35 @@ pub struct Footprint {
     pub cell: (f64, f64),
     /// Label of the intensity (e.g. "median PGA (g)").
     pub label: String,
-    /// Fault trace (lon, lat) points.
+    /// Fault trace or storm track (lon, lat) points.
     pub trace: Vec<(f64, f64)>,
+    /// Legend of the trace ("fault trace", "storm track").
+    pub trace_label: String,
+}
+
+/// The parts of a polyline inside a box, as runs of densified points.
+fn clip_runs(pts: &[(f64, f64)], x0: f64, x1: f64, y0: f64, y1: f64) -> Vec<Vec<(f64, f64)>> {
+    let inside = |p: (f64, f64)| p.0 >= x0 && p.0 <= x1 && p.1 >= y0 && p.1 <= y1;
+    let mut runs = Vec::new();
+    let mut cur: Vec<(f64, f64)> = Vec::new();
+    for w in pts.windows(2) {
+        for k in 0..=200 {
+            let f = f64::from(k) / 200.0;
+            let p = (
+                w[0].0 + f * (w[1].0 - w[0].0),
+                w[0].1 + f * (w[1].1 - w[0].1),
+            );
+            if inside(p) {
+                cur.push(p);
+            } else if !cur.is_empty() {
+                runs.push(std::mem::take(&mut cur));
+            }
+        }
+    }
+    if !cur.is_empty() {
+        runs.push(cur);
+    }
+    runs
 }
 
 fn map_chart<DB: DrawingBackend>(
@@ -225,15 +252,16 @@ where
             fp.label
         ))
         .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BLUE.mix(0.4).filled()));
-    if fp.trace.len() >= 2 {
-        chart
-            .draw_series(LineSeries::new(
-                fp.trace.iter().copied(),
-                BLACK.stroke_width(3),
-            ))
-            .map_err(err)?
-            .label("fault trace")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
+    let runs = clip_runs(&fp.trace, x0, x1, y0, y1);
+    for (k, run) in runs.into_iter().enumerate() {
+        let s = chart
+            .draw_series(LineSeries::new(run, BLACK.stroke_width(3)))
+            .map_err(err)?;
+        if k == 0 {
+            s.label(fp.trace_label.clone()).legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3))
+            });
+        }
     }
     chart
         .draw_series(pts.iter().map(|p| {

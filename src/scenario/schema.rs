@@ -312,9 +312,51 @@ pub enum HazardSpec {
     /// An earthquake on a finite fault (or a point source when
     /// `length_km = width_km = 0`).
     Earthquake(EarthquakeSpec),
+    /// A tropical cyclone along a best track (Holland wind field).
+    Typhoon(TyphoonSpec),
     /// No local damage: only the upstream grid fails (e.g. a system-wide
     /// blackout after a remote event), see `[upstream]`.
     None,
+}
+
+/// Tropical-cyclone parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TyphoonSpec {
+    /// Best-track CSV (CLIMADA/IBTrACS-style columns `cgps_lat, cgps_lon,
+    /// isotime (YYYYMMDDHH, UTC), pcen (hPa), penv (hPa), rmax (nm), vmax
+    /// (kn)`), relative to the scenario file.
+    pub track: String,
+    /// Wind model: `h08` (Holland 2008, CLIMADA's default) or `h80`.
+    #[serde(default = "default_wind_model")]
+    pub model: String,
+    /// Factor from the model's 1-minute sustained wind to the 3-s gust the
+    /// pole fragility curves use.
+    #[serde(default = "default_gust")]
+    pub gust_factor: f64,
+    /// Fragility class of a distribution pole (`PW` wood, `PS` steel).
+    #[serde(default = "default_pole")]
+    pub pole_fragility: String,
+    /// Span between poles (m): a feeder of length L has L / span poles, and
+    /// fails if any of them fails.
+    #[serde(default = "default_span")]
+    pub pole_span_m: f64,
+}
+
+fn default_wind_model() -> String {
+    "h08".into()
+}
+/// 1-min sustained to 3-s gust over land: about 1.3 (WMO guidelines for
+/// converting between wind averaging periods, Harper, Kepert & Ginger 2010,
+/// "off-land" exposure); an assumption to adjust per site.
+fn default_gust() -> f64 {
+    1.3
+}
+fn default_pole() -> String {
+    "PW".into()
+}
+fn default_span() -> f64 {
+    50.0
 }
 
 /// Earthquake parameters.

@@ -191,8 +191,8 @@ impl Boore2014 {
             e_mech + c.e6 * dm
         };
         let r = (rjb * rjb + c.h * c.h).sqrt();
-        let f_p = (c.c1 + c.c2 * (mag - MREF)) * (r / RREF).ln()
-            + (c.c3 + self.dc3(c)) * (r - RREF);
+        let f_p =
+            (c.c1 + c.c2 * (mag - MREF)) * (r / RREF).ln() + (c.c3 + self.dc3(c)) * (r - RREF);
         f_e + f_p
     }
 

@@ -203,7 +203,10 @@ mod tests {
     fn rejects_unsupported_vs30() {
         let m = SiMidorikawa1999::new(Sm99Kind::Slab);
         assert!(m.compute(&input(7.0, 10.0, 10.0, 500.0), Imt::Pga).is_err());
-        assert!(m.compute(&input(7.0, 10.0, f64::NAN, 600.0), Imt::Pga).is_err());
+        assert!(
+            m.compute(&input(7.0, 10.0, f64::NAN, 600.0), Imt::Pga)
+                .is_err()
+        );
     }
 
     #[test]

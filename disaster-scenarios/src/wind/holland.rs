@@ -13,8 +13,8 @@
 //! Gradient-wind profile (ρ = 1.15 kg/m³, r = max(d, 1 m)):
 //! V(r) = sqrt(b/ρ (r_max/r)^b Δp exp(−(r_max/r)^b) + (r f/2)²) − r f/2.
 //!
-//! * H08: b = b_s = −4.4e-5 Δp² + 0.01 Δp + 0.03 ∂p_c/∂t − 0.014|φ| + 0.15 v_t^x
-//!   + 1, x = 0.6(1 − Δp/215) (Δp in hPa, ∂p_c/∂t in hPa/h), clipped to
+//! * H08: b = b_s = 1 − 4.4e-5 Δp² + 0.01 Δp + 0.03 ∂p_c/∂t − 0.014|φ| +
+//!   0.15 v_t^x, x = 0.6(1 − Δp/215) (Δp in hPa, ∂p_c/∂t in hPa/h), clipped to
 //!   [0.81, 2.025]; V is a surface wind; |v_t|·c is subtracted before the
 //!   translation vector·c is added.
 //! * H1980: b = v_g² e ρ/Δp with v_g = max(0, v_max − |v_t|)/0.9, clipped to
@@ -78,9 +78,16 @@ impl WindField {
         let mut hol_b = vec![0.0; n];
         match model {
             WindModel::H08 => {
-                let (lo, hi) = (GRADIENT_TO_SURFACE.powi(2), 2.5 * GRADIENT_TO_SURFACE.powi(2));
+                let (lo, hi) = (
+                    GRADIENT_TO_SURFACE.powi(2),
+                    2.5 * GRADIENT_TO_SURFACE.powi(2),
+                );
                 for i in 0..n {
-                    let mut prev = if i > 0 { track.cen_pa[i - 1] } else { track.cen_pa[i] };
+                    let mut prev = if i > 0 {
+                        track.cen_pa[i - 1]
+                    } else {
+                        track.cen_pa[i]
+                    };
                     if prev < 850.0 * 100.0 {
                         prev = track.cen_pa[i];
                     }
@@ -96,7 +103,8 @@ impl WindField {
             }
             WindModel::H1980 => {
                 for i in 0..n {
-                    let vg = (track.vmax_ms[i] - track.vtrans_norm[i]).max(0.0) / GRADIENT_TO_SURFACE;
+                    let vg =
+                        (track.vmax_ms[i] - track.vtrans_norm[i]).max(0.0) / GRADIENT_TO_SURFACE;
                     let b = vg * vg * std::f64::consts::E * RHO_AIR / track.pdelta[i];
                     hol_b[i] = if b.is_nan() { b } else { b.clamp(1.0, 2.5) };
                 }

@@ -101,7 +101,11 @@ pub fn estimate_rmw_nm(pcen_hpa: f64) -> f64 {
     let mut r = 0.0;
     for i in 0..4 {
         let s0 = if i > 0 { 1.0 / (P[i] - P[i - 1]) } else { 0.0 };
-        let s1 = if i + 1 < 4 { 1.0 / (P[i + 1] - P[i]) } else { 0.0 };
+        let s1 = if i + 1 < 4 {
+            1.0 / (P[i + 1] - P[i])
+        } else {
+            0.0
+        };
         r += R[i]
             * (1.0 - s0 * (P[i] - pcen_hpa).max(0.0) - s1 * (pcen_hpa - P[i]).max(0.0)).max(0.0);
     }
@@ -231,7 +235,7 @@ impl Track {
     /// Resamples the track to a fixed step of `step_h` hours (see the module
     /// documentation).
     pub fn resample(&self, step_h: f64) -> Result<Track> {
-        if !(step_h > 0.0) || !step_h.is_finite() {
+        if !step_h.is_finite() || step_h <= 0.0 {
             return Err(HazardError::InvalidInput(format!(
                 "time step must be positive (got {step_h} h)"
             )));
@@ -265,7 +269,11 @@ impl Track {
             .map(|t| (t - t0) as f64 / 3600.0)
             .collect();
         let xg: Vec<f64> = grid.iter().map(|t| (t - t0 as f64) / 3600.0).collect();
-        let lin = |y: &[f64]| xg.iter().map(|xi| linear_interp(&x, y, *xi)).collect::<Vec<_>>();
+        let lin = |y: &[f64]| {
+            xg.iter()
+                .map(|xi| linear_interp(&x, y, *xi))
+                .collect::<Vec<_>>()
+        };
         // Longitude: normalise to [-180, 180); across the antimeridian use 0..360.
         let mut lon: Vec<f64> = self.lon.iter().map(|l| normalize_lon(*l, 0.0)).collect();
         if lon.iter().any(|l| *l < -170.0) && lon.iter().any(|l| *l > 170.0) {
@@ -345,7 +353,7 @@ impl Track {
 }
 
 fn parse_isotime(v: f64) -> Option<i64> {
-    if !(v >= 0.0) || v.fract() != 0.0 {
+    if v.is_nan() || v < 0.0 || v.fract() != 0.0 {
         return None;
     }
     let v = v as i64;
@@ -392,7 +400,7 @@ impl Spline {
                 "spline needs at least two points".into(),
             ));
         }
-        if x.windows(2).any(|w| !(w[1] > w[0])) {
+        if x.iter().any(|v| !v.is_finite()) || x.windows(2).any(|w| w[1] <= w[0]) {
             return Err(HazardError::InvalidInput(
                 "spline abscissae must increase strictly".into(),
             ));
@@ -548,13 +556,11 @@ impl SiTrack {
         }
         let (lo, hi) = lon
             .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), l| (a.min(*l), b.max(*l)));
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), l| {
+                (a.min(*l), b.max(*l))
+            });
         let mid_lon = 0.5 * (lo + hi);
-        let cen_pa: Vec<f64> = cen_pa
-            .iter()
-            .zip(&env_pa)
-            .map(|(c, e)| c.min(*e))
-            .collect();
+        let cen_pa: Vec<f64> = cen_pa.iter().zip(&env_pa).map(|(c, e)| c.min(*e)).collect();
         let pdelta = env_pa
             .iter()
             .zip(&cen_pa)
@@ -668,9 +674,13 @@ impl SiTrack {
             let line = rec.position().map_or(0, |p| p.line());
             for k in 0..9 {
                 let raw = rec.get(idx[k]).unwrap_or("");
-                let x: f64 = raw.parse().ok().filter(|x: &f64| x.is_finite()).ok_or_else(|| {
-                    HazardError::parse(&name, line, cols[k], format!("`{raw}` is not a number"))
-                })?;
+                let x: f64 = raw
+                    .parse()
+                    .ok()
+                    .filter(|x: &f64| x.is_finite())
+                    .ok_or_else(|| {
+                        HazardError::parse(&name, line, cols[k], format!("`{raw}` is not a number"))
+                    })?;
                 v[k].push(x);
             }
         }
@@ -717,7 +727,10 @@ mod tests {
         for t in [0.3, 1.7, 2.9, 5.5] {
             assert!((s.eval(t) - f(t)).abs() < 1e-12);
         }
-        assert_eq!(format_time(days_from_civil(1951, 8, 27) * 86_400 + 6 * 3600), "1951-08-27T06:00");
+        assert_eq!(
+            format_time(days_from_civil(1951, 8, 27) * 86_400 + 6 * 3600),
+            "1951-08-27T06:00"
+        );
         assert!((estimate_rmw_nm(1008.17582) - 47.1243).abs() < 1e-3);
         Ok(())
     }
