@@ -5,8 +5,7 @@
 //!
 //! - distances Rrup and Rjb from a rectangular fault plane (top-edge
 //!   centroid, strike, dip, length, width, top depth; a point source when
-//!   the length and width are 0), on a local flat-earth projection around
-//!   the fault (adequate within ~200 km);
+//!   the length or width is 0), computed by `disaster_scenarios::rupture`;
 //! - PGA median and log standard deviations from the chosen ground-motion
 //!   model (`disaster_scenarios::gmpe`), at the network's Vs30;
 //! - per replica: one inter-event residual `tau * z` and within-event
@@ -20,19 +19,20 @@
 //!   named stream; a site is out of service from the damage state given by
 //!   [`failure_state`] on;
 //! - repair: durations by component and damage state from HAZUS 5.1's
-//!   restoration functions (normal, mean and sigma in days, Table 8-? of the
-//!   Hazus earthquake technical manual as in
-//!   `shared/data/hazard/fragility/hazus_eq_power_restoration.csv`; the
-//!   generation-plant rows are marked unverified there), truncated below at
-//!   1 hour; crews (`[restoration] crews`) start after `mobilisation_h`
-//!   from the substation, travel at `travel_speed_kmh` (great-circle distance
-//!   times 1.3) and take jobs in priority order: the site feeding the most
-//!   critical peak demand first, then higher damage state, then site order.
+//!   restoration functions (`disaster_scenarios::restoration`; its data file
+//!   marks which parameters are unverified), crews (`[restoration] crews`)
+//!   leave the substation, may start a job `mobilisation_h` after the site
+//!   failed, travel at `travel_speed_kmh` (great-circle distance times 1.3),
+//!   and take sites feeding critical loads first
+//!   (`disaster_scenarios::restoration::dispatch`).
 
 use disaster_scenarios::fragility::FragilityLibrary;
 use disaster_scenarios::gmpe::{GmpeInput, Imt, model_by_name};
+use disaster_scenarios::restoration::{Component, Crew, RepairJob, RestorationTable, dispatch};
+use disaster_scenarios::rupture::{FaultPlane, KM_PER_DEG, Rupture};
 use disaster_scenarios::wind::{Track, WindField, WindModel};
 use sim_core::rng::{Stream, stream};
+use sim_core::time::SimTime;
 
 use super::ScenarioError;
 use super::community::{Community, SiteKind, haversine_km};
@@ -92,45 +92,38 @@ struct Quake {
     vs30: f64,
 }
 
-/// (x east, y north) km of (lat, lon) around an origin.
-fn project(lat0: f64, lon0: f64, lat: f64, lon: f64) -> (f64, f64) {
-    let ky = 111.195; // km per degree of latitude on a 6371 km sphere
-    let kx = ky * lat0.to_radians().cos();
-    ((lon - lon0) * kx, (lat - lat0) * ky)
+/// The rupture of an earthquake spec: a rectangular plane whose top edge is
+/// centred on (`lat`, `lon`), or a point source at the hypocentre depth when
+/// the length or width is 0 (`disaster_scenarios::rupture`).
+pub fn rupture(q: &EarthquakeSpec) -> Result<Rupture, String> {
+    if q.length_km <= 0.0 || q.width_km <= 0.0 {
+        return Rupture::point(q.magnitude, q.rake_deg, q.lat, q.lon, q.hypo_depth_km)
+            .map_err(|e| e.to_string());
+    }
+    // Start of the top edge: half a length back along strike.
+    let st = q.strike_deg.to_radians();
+    let half = q.length_km / 2.0;
+    let lat0 = q.lat - half * st.cos() / KM_PER_DEG;
+    let lon0 = q.lon - half * st.sin() / (KM_PER_DEG * q.lat.to_radians().cos());
+    let plane = FaultPlane {
+        lat: lat0,
+        lon: lon0,
+        top_depth: q.top_depth_km.max(0.0),
+        strike: q.strike_deg,
+        dip: q.dip_deg,
+        length: q.length_km,
+        width: q.width_km,
+    };
+    Rupture::finite(q.magnitude, q.rake_deg, (q.lat, q.lon, q.hypo_depth_km), &[plane]).map_err(|e| e.to_string())
 }
 
-/// Rrup and Rjb (km) of a site from the fault of `q`.
+/// Rrup and Rjb (km) of a site from the fault of `q` (infinite if the
+/// fault is invalid).
 pub fn fault_distances(q: &EarthquakeSpec, lat: f64, lon: f64) -> (f64, f64) {
-    let (sx, sy) = project(q.lat, q.lon, lat, lon);
-    let st = q.strike_deg.to_radians();
-    let dip = q.dip_deg.clamp(1.0, 90.0).to_radians();
-    // Unit vectors: along strike (in map view), down-dip horizontal.
-    let (ax, ay) = (st.sin(), st.cos());
-    let (dx, dy) = (
-        (st + std::f64::consts::FRAC_PI_2).sin(),
-        (st + std::f64::consts::FRAC_PI_2).cos(),
-    );
-    let half = q.length_km.max(0.0) / 2.0;
-    let w = q.width_km.max(0.0);
-    // Site coordinates in the fault frame: u along strike from the top-edge
-    // centroid, v horizontal distance down-dip direction.
-    let u = sx * ax + sy * ay;
-    let v = sx * dx + sy * dy;
-    let z_top = q.top_depth_km.max(0.0);
-    // Closest point on the plane: parametrise by (a along strike, s down dip).
-    let a = u.clamp(-half, half);
-    // Down-dip: point at s has horizontal offset s cos(dip), depth z_top + s sin(dip).
-    // Minimise (v - s cos d)^2 + (z_top + s sin d)^2 over s in [0, w].
-    let s = (v * dip.cos() - z_top * dip.sin()).clamp(0.0, w);
-    let du = u - a;
-    let dv = v - s * dip.cos();
-    let dz = z_top + s * dip.sin();
-    let rrup = (du * du + dv * dv + dz * dz).sqrt();
-    // Rjb: distance to the surface projection (rectangle u in [-half, half],
-    // v in [0, w cos dip]).
-    let vproj = v.clamp(0.0, w * dip.cos());
-    let rjb = (du * du + (v - vproj).powi(2)).sqrt();
-    (rrup, rjb)
+    match rupture(q) {
+        Ok(r) => r.distances(lat, lon),
+        Err(_) => (f64::INFINITY, f64::INFINITY),
+    }
 }
 
 /// The inverse of a restoration curve `[hours, fraction]` at `u` in [0, 1):
@@ -162,20 +155,6 @@ pub fn failure_state(kind: SiteKind) -> u8 {
     match kind {
         SiteKind::Substation => 2,
         _ => 3,
-    }
-}
-
-/// HAZUS restoration (mean, sigma) in days by component and damage state
-/// (1 = slight .. 4 = complete); values as in
-/// `shared/data/hazard/fragility/hazus_eq_power_restoration.csv`.
-fn restoration_days(kind: SiteKind, ds: u8) -> (f64, f64) {
-    let i = usize::from(ds.clamp(1, 4)) - 1;
-    match kind {
-        SiteKind::Substation => [(1.0, 0.5), (3.0, 1.5), (7.0, 3.5), (30.0, 15.0)][i],
-        SiteKind::Feeder(_) => [(0.3, 0.2), (1.0, 0.5), (3.0, 1.5), (7.0, 3.0)][i],
-        SiteKind::Pv(_) | SiteKind::Battery(_) | SiteKind::Diesel(_) => {
-            [(0.5, 0.1), (3.6, 3.6), (22.0, 21.0), (65.0, 30.0)][i]
-        }
     }
 }
 
@@ -455,7 +434,7 @@ impl Prepared {
         }
         let st = q.spec.strike_deg.to_radians();
         let half = q.spec.length_km / 2.0;
-        let ky = 111.195;
+        let ky = KM_PER_DEG;
         let kx = ky * q.spec.lat.to_radians().cos();
         let end = |sgn: f64| {
             (
@@ -473,43 +452,49 @@ impl Prepared {
     }
 }
 
-/// Assigns repair times with crews (see the module docs).
+/// Assigns repair times: durations from HAZUS restoration functions
+/// (`disaster_scenarios::restoration`, by component and damage state, drawn
+/// from the site's named stream), crews dispatched by
+/// `disaster_scenarios::restoration::dispatch` from the substation after
+/// the mobilisation time: sites feeding critical loads first.
 fn schedule_repairs(jobs: &mut [SiteDamage], c: &Community, r: &RestorationSpec, seed: u64) {
     if jobs.is_empty() || r.crews == 0 {
         return;
     }
-    let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (sa, sb) = (&c.sites[jobs[a].site], &c.sites[jobs[b].site]);
-        sb.critical_mw
-            .total_cmp(&sa.critical_mw)
-            .then(jobs[b].damage_state.cmp(&jobs[a].damage_state))
-            .then(jobs[a].site.cmp(&jobs[b].site))
-    });
-    // Crew state: (free at hour, lat, lon).
-    let mut crews: Vec<(f64, f64, f64)> = (0..r.crews)
-        .map(|_| (r.mobilisation_h.max(0.0), c.substation.0, c.substation.1))
+    let Ok(table) = RestorationTable::builtin() else { return };
+    let crews: Vec<Crew> = (0..r.crews)
+        .map(|k| Crew {
+            id: format!("crew-{k}"),
+            lat: c.substation.0,
+            lon: c.substation.1,
+            speed_kmh: r.travel_speed_kmh.max(1e-3),
+        })
         .collect();
-    let speed = r.travel_speed_kmh.max(1e-3);
-    for j in order {
-        let site = &c.sites[jobs[j].site];
-        // The crew that can arrive first (ties: lowest index).
-        let mut best = 0;
-        let mut best_t = f64::INFINITY;
-        for (k, cr) in crews.iter().enumerate() {
-            let t = cr.0.max(jobs[j].fail_h + r.mobilisation_h.max(0.0))
-                + haversine_km(cr.1, cr.2, site.lat, site.lon) * 1.3 / speed;
-            if t < best_t {
-                best_t = t;
-                best = k;
-            }
-        }
-        let (mean, sd) = restoration_days(site.kind, jobs[j].damage_state);
+    let mut list = Vec::with_capacity(jobs.len());
+    for d in jobs.iter() {
+        let site = &c.sites[d.site];
+        let comp = Component::for_class(&site.fragility).unwrap_or(match site.kind {
+            SiteKind::Substation => Component::Substation,
+            SiteKind::Feeder(_) => Component::DistributionCircuit,
+            _ => Component::GenerationPlant,
+        });
         let mut s = stream(seed, &site.id, "repair");
-        let days = (mean + sd * s.standard_normal()).max(1.0 / 24.0);
-        let done = best_t + days * 24.0;
-        jobs[j].repair_h = Some(done);
-        crews[best] = (done, site.lat, site.lon);
+        let Ok(duration) = table.sample(comp, d.damage_state.min(4), &mut s) else { continue };
+        let avail_h = d.fail_h + r.mobilisation_h.max(0.0);
+        list.push(RepairJob {
+            asset_id: site.id.clone(),
+            lat: site.lat,
+            lon: site.lon,
+            priority: if site.critical_mw > 0.0 { 0 } else { 2 },
+            available_at: SimTime::from_millis((avail_h * 3.6e6).round() as u64),
+            duration,
+        });
+    }
+    let Ok(assign) = dispatch(&crews, &list, SimTime::ZERO, 1.3) else { return };
+    for a in assign {
+        if let Some(d) = jobs.iter_mut().find(|d| c.sites[d.site].id == a.asset_id) {
+            d.repair_h = Some(a.end.as_millis() as f64 / 3.6e6);
+        }
     }
 }
 
@@ -539,12 +524,12 @@ mod tests {
     fn vertical_strike_slip_fault_distances() {
         let q = quake();
         // A site 5 km north of the fault's middle: Rjb = 5, Rrup = sqrt(25 + 4).
-        let lat = 33.0 + 5.0 / 111.195;
+        let lat = 33.0 + 5.0 / KM_PER_DEG;
         let (rrup, rjb) = fault_distances(&q, lat, 131.0);
         assert!((rjb - 5.0).abs() < 1e-6, "{rjb}");
         assert!((rrup - 29f64.sqrt()).abs() < 1e-6, "{rrup}");
         // Beyond the east end by 3 km, on the trace line: Rjb = 3.
-        let kx = 111.195 * 33f64.to_radians().cos();
+        let kx = KM_PER_DEG * 33f64.to_radians().cos();
         let (_, rjb) = fault_distances(&q, 33.0, 131.0 + 13.0 / kx);
         assert!((rjb - 3.0).abs() < 1e-6);
     }
@@ -556,9 +541,9 @@ mod tests {
         q.top_depth_km = 0.0;
         // Down-dip direction for strike 90 is south. A site 4 km south is
         // above the plane (projection width 10 cos 45 = 7.07 km).
-        let (rrup, rjb) = fault_distances(&q, 33.0 - 4.0 / 111.195, 131.0);
+        let (rrup, rjb) = fault_distances(&q, 33.0 - 4.0 / KM_PER_DEG, 131.0);
         assert!(rjb.abs() < 1e-9);
-        assert!((rrup - 4.0 * 45f64.to_radians().sin()).abs() < 1e-6);
+        assert!((rrup - 4.0 * 45f64.to_radians().sin()).abs() < 1e-6, "{rrup}");
     }
 
     #[test]
