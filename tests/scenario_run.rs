@@ -75,7 +75,7 @@ fn physics_holds_in_every_replica() {
         "hokkaido-2018.toml",
         "faxai-2019.toml",
     ] {
-        let res = run(name, 12, 0);
+        let res = run(name, 40, 0);
         for (i, r) in res.replicas.iter().enumerate() {
             // Energy balance per island per step: generation = served load +
             // storage charge + losses (the power flow's), to 1e-6 MW.

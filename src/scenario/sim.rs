@@ -577,6 +577,26 @@ impl Model<'_> {
                     miss = dsl_p[d] + extra - newp;
                     dsl_p[d] = newp;
                 }
+                // Other units of the island take what the slack could not:
+                // raise or lower their output within limits.
+                for (b, bt) in self.batteries.iter().enumerate() {
+                    if miss == 0.0 || !in_isl(bt.bus) || !bt.in_service {
+                        continue;
+                    }
+                    let lo = -bt.max_charge_mw(dt_h);
+                    let hi = bt.max_discharge_mw(dt_h);
+                    let newp = (batt_p[b] + miss).clamp(lo, hi);
+                    miss -= newp - batt_p[b];
+                    batt_p[b] = newp;
+                }
+                for (d, dd) in self.diesels.iter().enumerate() {
+                    if miss == 0.0 || !in_isl(dd.bus) || !dd.can_form_grid() {
+                        continue;
+                    }
+                    let newp = (dsl_p[d] + miss).clamp(0.0, dd.max_mw(dt_h));
+                    miss -= newp - dsl_p[d];
+                    dsl_p[d] = newp;
+                }
                 if miss > 0.0 {
                     // Shed `miss` MW, normal first, proportionally in a class.
                     for cls in [Priority::Normal, Priority::Essential, Priority::Critical] {
