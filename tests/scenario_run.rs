@@ -74,6 +74,7 @@ fn physics_holds_in_every_replica() {
         "kumamoto-2016.toml",
         "hokkaido-2018.toml",
         "faxai-2019.toml",
+        "ahr-2021.toml",
     ] {
         let res = run(name, 40, 0);
         for (i, r) in res.replicas.iter().enumerate() {
@@ -269,4 +270,22 @@ fn typhoon_damage_happens_when_the_storm_passes() {
         assert!((3.0..=10.0).contains(&d.fail_h), "damage at {} h", d.fail_h);
         assert!(d.repair_h.is_none_or(|r| r > d.fail_h));
     }
+}
+
+#[test]
+fn flooded_substation_fails_when_the_water_reaches_its_threshold() {
+    let res = run("ahr-2021.toml", 3, 0);
+    // Substation ground 91 m, critical depth 0.5 m (FSUB): the water surface
+    // rises linearly from 88 m to 95 m over 8 h, so it reaches 91.5 m after
+    // 3.5 / 7 * 8 = 4 h; it is back below 91.5 m at 8 + (95 - 91.5) / (5 / 22)
+    // = 23.4 h, after which crews may start.
+    for dmg in &res.damages {
+        let sub = dmg.iter().find(|d| d.site == 0).expect("substation flooded");
+        assert!((sub.fail_h - 4.0).abs() < 1e-6, "{}", sub.fail_h);
+        assert!(sub.repair_h.is_some_and(|r| r > 23.4 + 12.0), "{:?}", sub.repair_h);
+        // The hospital stands above the flood: its diesel is not damaged.
+        assert!(dmg.iter().all(|d| d.intensity > 0.0));
+    }
+    // Same damage in every replica (the threshold model is deterministic).
+    assert_eq!(res.damages[0].len(), res.damages[1].len());
 }

@@ -70,7 +70,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     );
     let _ = writeln!(
         out,
-        "                                mean      p5     p50     p95"
+        "                                  mean        p5       p50       p95"
     );
     for (m, label) in [
         ("served_energy_fraction", "served energy fraction"),
@@ -83,7 +83,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     ] {
         let _ = writeln!(
             out,
-            "  {label:<28}{:>8.3}{:>8.3}{:>8.3}{:>8.3}",
+            "  {label:<28}{:>10.3}{:>10.3}{:>10.3}{:>10.3}",
             get(m, "mean"),
             get(m, "p5"),
             get(m, "p50"),

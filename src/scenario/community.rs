@@ -163,6 +163,8 @@ pub struct Site {
     pub microgrid: Option<usize>,
     /// Total critical peak demand it feeds (MW): repair priority.
     pub critical_mw: f64,
+    /// Ground elevation (m, flood datum).
+    pub ground_m: f64,
 }
 
 /// A microgrid of the community.
@@ -295,6 +297,7 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
         fragility: n.substation_fragility.clone(),
         microgrid: None,
         critical_mw: 0.0,
+        ground_m: n.substation_ground_m,
     });
     let mut microgrids = Vec::new();
     let mut loads = Vec::new();
@@ -357,6 +360,7 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
             fragility: n.feeder_fragility.clone(),
             microgrid: Some(mi),
             critical_mw: 0.0,
+            ground_m: mg.ground_m,
         });
         let feeder_site = sites.len() - 1;
         microgrids.push(Microgrid {
@@ -501,6 +505,7 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
                 fragility: "EPP1".into(),
                 microgrid: Some(mi),
                 critical_mw: 0.0,
+                ground_m: mg.ground_m,
             });
         }
         for bt in &mg.batteries {
@@ -555,6 +560,7 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
                 fragility: "EPP1".into(),
                 microgrid: Some(mi),
                 critical_mw: 0.0,
+                ground_m: mg.ground_m,
             });
         }
         for d in &mg.diesels {
@@ -588,6 +594,7 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
                 fragility: "EPP1".into(),
                 microgrid: Some(mi),
                 critical_mw: 0.0,
+                ground_m: mg.ground_m,
             });
         }
     }

@@ -26,7 +26,8 @@
 //!   and take sites feeding critical loads first
 //!   (`disaster_scenarios::restoration::dispatch`).
 
-use disaster_scenarios::fragility::FragilityLibrary;
+use disaster_scenarios::flood::{FloodModel, FloodPolygon};
+use disaster_scenarios::fragility::{CurveShape, FragilityLibrary};
 use disaster_scenarios::gmpe::{GmpeInput, Imt, model_by_name};
 use disaster_scenarios::restoration::{Component, Crew, RepairJob, RestorationTable, dispatch};
 use disaster_scenarios::rupture::{FaultPlane, KM_PER_DEG, Rupture};
@@ -60,8 +61,19 @@ pub struct SiteDamage {
 pub struct Prepared {
     quake: Option<Quake>,
     storm: Option<Storm>,
+    flood: Option<Flood>,
     ids: Vec<String>,
     median_factor: f64,
+}
+
+/// Per-site flood failure and recession times.
+#[derive(Debug, Clone)]
+struct Flood {
+    /// Per site: (hours when the depth first reaches the site's critical
+    /// depth, hours when it is back below it, peak depth m).
+    sites: Vec<Option<(f64, f64, f64)>>,
+    model: FloodModel,
+    areas: Vec<Vec<(f64, f64)>>,
 }
 
 /// Per-site peak gust and its time, and per-feeder pole counts.
@@ -204,8 +216,12 @@ impl Prepared {
             HazardSpec::Typhoon(t) => Some(prepare_storm(t, sc, c, start_unix, base_dir, at)?),
             _ => None,
         };
+        let flood = match &sc.hazard {
+            HazardSpec::Flood(f) => Some(prepare_flood(f, sc, c, at)?),
+            _ => None,
+        };
         let quake = match &sc.hazard {
-            HazardSpec::None | HazardSpec::Typhoon(_) => None,
+            HazardSpec::None | HazardSpec::Typhoon(_) | HazardSpec::Flood(_) => None,
             HazardSpec::Earthquake(q) => {
                 let model = model_by_name(&q.gmpe, &q.region)
                     .map_err(|e| ScenarioError::Invalid(format!("{}: {e}", at("gmpe"))))?;
@@ -284,6 +300,7 @@ impl Prepared {
         Ok(Prepared {
             quake,
             storm,
+            flood,
             ids,
             median_factor: f,
         })
@@ -317,6 +334,28 @@ impl Prepared {
 
     /// Samples damage and repairs for one replica.
     pub fn sample(&self, seed: u64, c: &Community, r: &RestorationSpec) -> Vec<SiteDamage> {
+        if let Some(fl) = &self.flood {
+            // Deterministic threshold model: the site fails when the water
+            // reaches its critical depth (protective de-energisation), and
+            // repairs may start once the water is back below it.
+            let mut out: Vec<SiteDamage> = fl
+                .sites
+                .iter()
+                .enumerate()
+                .filter_map(|(i, x)| {
+                    x.map(|(fail, recede, depth)| SiteDamage {
+                        site: i,
+                        damage_state: 3,
+                        intensity: depth,
+                        fail_h: fail,
+                        repair_h: Some(recede),
+                    })
+                })
+                .collect();
+            // `repair_h` holds the recession time until crews are dispatched.
+            schedule_repairs_after(&mut out, c, r, seed);
+            return out;
+        }
         if let Some(st) = &self.storm {
             let Ok(lib) = FragilityLibrary::builtin() else {
                 return Vec::new();
@@ -379,6 +418,17 @@ impl Prepared {
     /// The hazard footprint for the map: median PGA on a grid around the
     /// sites, and the fault trace.
     pub fn footprint(&self, c: &Community) -> Footprint {
+        if let Some(fl) = &self.flood {
+            let (cells, cell) = grid_cells(c, |lat, lon| fl.model.max_depth(lat, lon, 0.0).max(0.0));
+            let trace = fl.areas.first().cloned().unwrap_or_default();
+            return Footprint {
+                cells,
+                cell,
+                label: "peak water-surface elevation above datum (m)".into(),
+                trace,
+                trace_label: "flood area outline".into(),
+            };
+        }
         if let Some(st) = &self.storm {
             let (cells, cell) = grid_cells(c, |lat, lon| {
                 st.field.max_wind_at(lat, lon) * st.gust_factor
@@ -458,7 +508,19 @@ impl Prepared {
 /// `disaster_scenarios::restoration::dispatch` from the substation after
 /// the mobilisation time: sites feeding critical loads first.
 fn schedule_repairs(jobs: &mut [SiteDamage], c: &Community, r: &RestorationSpec, seed: u64) {
+    for j in jobs.iter_mut() {
+        j.repair_h = None;
+    }
+    schedule_repairs_after(jobs, c, r, seed);
+}
+
+/// As [`schedule_repairs`], but a job's `repair_h`, when set on entry, is
+/// the earliest time work can start (e.g. when flood water recedes).
+fn schedule_repairs_after(jobs: &mut [SiteDamage], c: &Community, r: &RestorationSpec, seed: u64) {
     if jobs.is_empty() || r.crews == 0 {
+        for j in jobs.iter_mut() {
+            j.repair_h = None;
+        }
         return;
     }
     let Ok(table) = RestorationTable::builtin() else { return };
@@ -480,7 +542,7 @@ fn schedule_repairs(jobs: &mut [SiteDamage], c: &Community, r: &RestorationSpec,
         });
         let mut s = stream(seed, &site.id, "repair");
         let Ok(duration) = table.sample(comp, d.damage_state.min(4), &mut s) else { continue };
-        let avail_h = d.fail_h + r.mobilisation_h.max(0.0);
+        let avail_h = d.repair_h.unwrap_or(d.fail_h).max(d.fail_h) + r.mobilisation_h.max(0.0);
         list.push(RepairJob {
             asset_id: site.id.clone(),
             lat: site.lat,
@@ -491,6 +553,9 @@ fn schedule_repairs(jobs: &mut [SiteDamage], c: &Community, r: &RestorationSpec,
         });
     }
     let Ok(assign) = dispatch(&crews, &list, SimTime::ZERO, 1.3) else { return };
+    for j in jobs.iter_mut() {
+        j.repair_h = None;
+    }
     for a in assign {
         if let Some(d) = jobs.iter_mut().find(|d| c.sites[d.site].id == a.asset_id) {
             d.repair_h = Some(a.end.as_millis() as f64 / 3.6e6);
@@ -678,4 +743,106 @@ fn prepare_storm(
         field,
         gust_factor: t.gust_factor,
     })
+}
+
+/// The flood class of a site: substation FSUB, feeders FPAD (their
+/// pad-mounted transformers and switchgear), batteries FBESS, diesels
+/// FPLANT; PV (roof-mounted) is not flooded. Depth thresholds are the
+/// crate's documented assumptions (`flood_thresholds.csv`).
+fn flood_class(kind: SiteKind) -> Option<&'static str> {
+    match kind {
+        SiteKind::Substation => Some("FSUB"),
+        SiteKind::Feeder(_) => Some("FPAD"),
+        SiteKind::Battery(_) => Some("FBESS"),
+        SiteKind::Diesel(_) => Some("FPLANT"),
+        SiteKind::Pv(_) => None,
+    }
+}
+
+fn prepare_flood(
+    f: &super::schema::FloodSpec,
+    sc: &ScenarioFile,
+    c: &Community,
+    at: &dyn Fn(&str) -> String,
+) -> Result<Flood, ScenarioError> {
+    let bad = |m: String| ScenarioError::Invalid(m);
+    let lib = FragilityLibrary::builtin().map_err(|e| bad(format!("fragility library: {e}")))?;
+    let horizon_h = sc
+        .scenario
+        .horizon
+        .parse::<sim_core::time::SimDuration>()
+        .map(|d| d.as_hours_f64())
+        .unwrap_or(168.0);
+    let mut polys = Vec::new();
+    let mut outlines = Vec::new();
+    for a in &f.areas {
+        if a.polygon.len() < 3 {
+            return Err(bad(format!("{}: flood area `{}` needs at least 3 polygon vertices [lon, lat]", at(&a.name), a.name)));
+        }
+        if a.hydrograph.is_empty() || a.hydrograph.windows(2).any(|w| w[1][0] <= w[0][0]) || a.hydrograph.iter().any(|p| !(p[0] >= 0.0 && p[1].is_finite())) {
+            return Err(bad(format!(
+                "{}: flood area `{}`: hydrograph must be [[hours >= 0, water-surface elevation m], ...] with hours increasing",
+                at(&a.name),
+                a.name
+            )));
+        }
+        let mut ring: Vec<(f64, f64)> = a.polygon.iter().map(|p| (p[0], p[1])).collect();
+        ring.push(ring[0]);
+        outlines.push(ring.clone());
+        polys.push(FloodPolygon {
+            polygon: geo::Polygon::new(geo::LineString::from(ring), vec![]),
+            hydrograph: a
+                .hydrograph
+                .iter()
+                .map(|p| (SimTime::from_millis((p[0] * 3.6e6).round() as u64), p[1]))
+                .collect(),
+        });
+    }
+    let model = FloodModel::from_polygons(polys).map_err(|e| bad(format!("{}: {e}", at("area"))))?;
+    // The flood must touch the network's area: some site under water, or a
+    // polygon vertex within 50 km of the substation.
+    let (lat0, lon0) = c.substation;
+    let near = f.areas.iter().flat_map(|a| a.polygon.iter()).any(|p| haversine_km(p[1], p[0], lat0, lon0) <= 50.0);
+    if !near {
+        return Err(bad(format!(
+            "{}: no flood area comes within 50 km of the network's substation; expected the hazard over the network",
+            at("area")
+        )));
+    }
+    let mut sites = Vec::with_capacity(c.sites.len());
+    for s in &c.sites {
+        let Some(cls) = flood_class(s.kind) else {
+            sites.push(None);
+            continue;
+        };
+        let threshold = lib
+            .get(cls)
+            .and_then(|k| k.states.first())
+            .and_then(|st| match st.shape {
+                CurveShape::Threshold { threshold } => Some(threshold),
+                _ => None,
+            })
+            .unwrap_or(0.5);
+        let peak = model.max_depth(s.lat, s.lon, s.ground_m);
+        match model.first_exceedance(s.lat, s.lon, s.ground_m, threshold) {
+            Some(t) => {
+                let fail = t.as_millis() as f64 / 3.6e6;
+                // Recession: the first 15-minute time after the failure when
+                // the depth is back below the threshold.
+                let mut recede = horizon_h.max(fail);
+                let mut h = fail;
+                while h <= horizon_h + 24.0 * 30.0 {
+                    h += 0.25;
+                    let d = model.depth_at(s.lat, s.lon, s.ground_m, SimTime::from_millis((h * 3.6e6) as u64));
+                    if d < threshold {
+                        recede = h;
+                        break;
+                    }
+                }
+                sites.push(Some((fail, recede, peak)));
+            }
+            None => sites.push(None),
+        }
+    }
+    Ok(Flood { sites, model, areas: outlines })
 }

@@ -115,6 +115,9 @@ pub struct NetworkSpec {
     /// to state in the scenario when it is not 1.
     #[serde(default = "one_f")]
     pub fragility_median_factor: f64,
+    /// Ground elevation of the substation (m, the flood datum).
+    #[serde(default)]
+    pub substation_ground_m: f64,
 }
 
 fn default_kind() -> String {
@@ -162,6 +165,9 @@ pub struct MicrogridSpec {
     pub lat: f64,
     /// PCC longitude.
     pub lon: f64,
+    /// Ground elevation of the microgrid's equipment (m, the flood datum).
+    #[serde(default)]
+    pub ground_m: f64,
     /// Loads.
     #[serde(rename = "load", default)]
     pub loads: Vec<LoadSpec>,
@@ -314,6 +320,8 @@ pub enum HazardSpec {
     Earthquake(EarthquakeSpec),
     /// A tropical cyclone along a best track (Holland wind field).
     Typhoon(TyphoonSpec),
+    /// A river flood: polygons with water-surface hydrographs.
+    Flood(FloodSpec),
     /// No local damage: only the upstream grid fails (e.g. a system-wide
     /// blackout after a remote event), see `[upstream]`.
     None,
@@ -341,6 +349,28 @@ pub struct TyphoonSpec {
     /// fails if any of them fails.
     #[serde(default = "default_span")]
     pub pole_span_m: f64,
+}
+
+/// River-flood parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FloodSpec {
+    /// Flooded areas.
+    #[serde(rename = "area")]
+    pub areas: Vec<FloodArea>,
+}
+
+/// One flooded area.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FloodArea {
+    /// Name.
+    pub name: String,
+    /// Polygon vertices `[lon, lat]` (degrees), at least three.
+    pub polygon: Vec<[f64; 2]>,
+    /// Water-surface elevation hydrograph `[hours after the start, metres
+    /// above the datum of the ground elevations]`, hours increasing.
+    pub hydrograph: Vec<[f64; 2]>,
 }
 
 fn default_wind_model() -> String {
