@@ -252,8 +252,19 @@ fn typhoon_track_far_from_the_network_is_rejected() {
         .replace("substation_lon = 139.9000", "substation_lon = 141.4");
     // Parse with the real file name so the track path resolves.
     let l = scenario::parse(&t, &preset("faxai-2019.toml").display().to_string()).unwrap();
-    let e = scenario::run(&l, &RunOptions { replicas: Some(1), ..Default::default() }).unwrap_err().to_string();
-    assert!(e.contains("the track passes") && e.contains("expected within 300 km"), "{e}");
+    let e = scenario::run(
+        &l,
+        &RunOptions {
+            replicas: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("the track passes") && e.contains("expected within 300 km"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -280,9 +291,16 @@ fn flooded_substation_fails_when_the_water_reaches_its_threshold() {
     // 3.5 / 7 * 8 = 4 h; it is back below 91.5 m at 8 + (95 - 91.5) / (5 / 22)
     // = 23.4 h, after which crews may start.
     for dmg in &res.damages {
-        let sub = dmg.iter().find(|d| d.site == 0).expect("substation flooded");
+        let sub = dmg
+            .iter()
+            .find(|d| d.site == 0)
+            .expect("substation flooded");
         assert!((sub.fail_h - 4.0).abs() < 1e-6, "{}", sub.fail_h);
-        assert!(sub.repair_h.is_some_and(|r| r > 23.4 + 12.0), "{:?}", sub.repair_h);
+        assert!(
+            sub.repair_h.is_some_and(|r| r > 23.4 + 12.0),
+            "{:?}",
+            sub.repair_h
+        );
         // The hospital stands above the flood: its diesel is not damaged.
         assert!(dmg.iter().all(|d| d.intensity > 0.0));
     }

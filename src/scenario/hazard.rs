@@ -126,7 +126,13 @@ pub fn rupture(q: &EarthquakeSpec) -> Result<Rupture, String> {
         length: q.length_km,
         width: q.width_km,
     };
-    Rupture::finite(q.magnitude, q.rake_deg, (q.lat, q.lon, q.hypo_depth_km), &[plane]).map_err(|e| e.to_string())
+    Rupture::finite(
+        q.magnitude,
+        q.rake_deg,
+        (q.lat, q.lon, q.hypo_depth_km),
+        &[plane],
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Rrup and Rjb (km) of a site from the fault of `q` (infinite if the
@@ -419,7 +425,8 @@ impl Prepared {
     /// sites, and the fault trace.
     pub fn footprint(&self, c: &Community) -> Footprint {
         if let Some(fl) = &self.flood {
-            let (cells, cell) = grid_cells(c, |lat, lon| fl.model.max_depth(lat, lon, 0.0).max(0.0));
+            let (cells, cell) =
+                grid_cells(c, |lat, lon| fl.model.max_depth(lat, lon, 0.0).max(0.0));
             let trace = fl.areas.first().cloned().unwrap_or_default();
             return Footprint {
                 cells,
@@ -523,7 +530,9 @@ fn schedule_repairs_after(jobs: &mut [SiteDamage], c: &Community, r: &Restoratio
         }
         return;
     }
-    let Ok(table) = RestorationTable::builtin() else { return };
+    let Ok(table) = RestorationTable::builtin() else {
+        return;
+    };
     let crews: Vec<Crew> = (0..r.crews)
         .map(|k| Crew {
             id: format!("crew-{k}"),
@@ -541,7 +550,9 @@ fn schedule_repairs_after(jobs: &mut [SiteDamage], c: &Community, r: &Restoratio
             _ => Component::GenerationPlant,
         });
         let mut s = stream(seed, &site.id, "repair");
-        let Ok(duration) = table.sample(comp, d.damage_state.min(4), &mut s) else { continue };
+        let Ok(duration) = table.sample(comp, d.damage_state.min(4), &mut s) else {
+            continue;
+        };
         let avail_h = d.repair_h.unwrap_or(d.fail_h).max(d.fail_h) + r.mobilisation_h.max(0.0);
         list.push(RepairJob {
             asset_id: site.id.clone(),
@@ -552,7 +563,9 @@ fn schedule_repairs_after(jobs: &mut [SiteDamage], c: &Community, r: &Restoratio
             duration,
         });
     }
-    let Ok(assign) = dispatch(&crews, &list, SimTime::ZERO, 1.3) else { return };
+    let Ok(assign) = dispatch(&crews, &list, SimTime::ZERO, 1.3) else {
+        return;
+    };
     for j in jobs.iter_mut() {
         j.repair_h = None;
     }
@@ -563,65 +576,11 @@ fn schedule_repairs_after(jobs: &mut [SiteDamage], c: &Community, r: &Restoratio
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn quake() -> EarthquakeSpec {
-        EarthquakeSpec {
-            gmpe: "sm99-crustal".into(),
-            region: "global".into(),
-            magnitude: 7.0,
-            rake_deg: 180.0,
-            hypo_depth_km: 10.0,
-            lat: 33.0,
-            lon: 131.0,
-            strike_deg: 90.0,
-            dip_deg: 90.0,
-            length_km: 20.0,
-            width_km: 10.0,
-            top_depth_km: 2.0,
-            residuals: true,
-        }
-    }
-
-    #[test]
-    fn vertical_strike_slip_fault_distances() {
-        let q = quake();
-        // A site 5 km north of the fault's middle: Rjb = 5, Rrup = sqrt(25 + 4).
-        let lat = 33.0 + 5.0 / KM_PER_DEG;
-        let (rrup, rjb) = fault_distances(&q, lat, 131.0);
-        assert!((rjb - 5.0).abs() < 1e-6, "{rjb}");
-        assert!((rrup - 29f64.sqrt()).abs() < 1e-6, "{rrup}");
-        // Beyond the east end by 3 km, on the trace line: Rjb = 3.
-        let kx = KM_PER_DEG * 33f64.to_radians().cos();
-        let (_, rjb) = fault_distances(&q, 33.0, 131.0 + 13.0 / kx);
-        assert!((rjb - 3.0).abs() < 1e-6);
-    }
-
-    #[test]
-    fn dipping_fault_site_above_the_plane_has_zero_rjb() {
-        let mut q = quake();
-        q.dip_deg = 45.0;
-        q.top_depth_km = 0.0;
-        // Down-dip direction for strike 90 is south. A site 4 km south is
-        // above the plane (projection width 10 cos 45 = 7.07 km).
-        let (rrup, rjb) = fault_distances(&q, 33.0 - 4.0 / KM_PER_DEG, 131.0);
-        assert!(rjb.abs() < 1e-9);
-        assert!((rrup - 4.0 * 45f64.to_radians().sin()).abs() < 1e-6, "{rrup}");
-    }
-
-    #[test]
-    fn restoration_curve_inversion() {
-        let c = [[13.0, 0.12], [24.0, 0.33], [49.0, 0.99]];
-        assert!((invert_curve(&c, 0.06).unwrap_or(0.0) - 6.5).abs() < 1e-12);
-        assert!((invert_curve(&c, 0.33).unwrap_or(0.0) - 24.0).abs() < 1e-12);
-        assert_eq!(invert_curve(&c, 0.995), None);
-    }
-}
+/// Grid cells (lon, lat, value) and the cell size (degrees lon, lat).
+type Cells = (Vec<(f64, f64, f64)>, (f64, f64));
 
 /// A 40 x 40 grid over the sites' bounding box (padded) with `f(lat, lon)`.
-fn grid_cells(c: &Community, f: impl Fn(f64, f64) -> f64) -> (Vec<(f64, f64, f64)>, (f64, f64)) {
+fn grid_cells(c: &Community, f: impl Fn(f64, f64) -> f64) -> Cells {
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for s in &c.sites {
         x0 = x0.min(s.lon);
@@ -777,9 +736,18 @@ fn prepare_flood(
     let mut outlines = Vec::new();
     for a in &f.areas {
         if a.polygon.len() < 3 {
-            return Err(bad(format!("{}: flood area `{}` needs at least 3 polygon vertices [lon, lat]", at(&a.name), a.name)));
+            return Err(bad(format!(
+                "{}: flood area `{}` needs at least 3 polygon vertices [lon, lat]",
+                at(&a.name),
+                a.name
+            )));
         }
-        if a.hydrograph.is_empty() || a.hydrograph.windows(2).any(|w| w[1][0] <= w[0][0]) || a.hydrograph.iter().any(|p| !(p[0] >= 0.0 && p[1].is_finite())) {
+        if a.hydrograph.is_empty()
+            || a.hydrograph.windows(2).any(|w| w[1][0] <= w[0][0])
+            || a.hydrograph
+                .iter()
+                .any(|p| !(p[0] >= 0.0 && p[1].is_finite()))
+        {
             return Err(bad(format!(
                 "{}: flood area `{}`: hydrograph must be [[hours >= 0, water-surface elevation m], ...] with hours increasing",
                 at(&a.name),
@@ -798,11 +766,16 @@ fn prepare_flood(
                 .collect(),
         });
     }
-    let model = FloodModel::from_polygons(polys).map_err(|e| bad(format!("{}: {e}", at("area"))))?;
+    let model =
+        FloodModel::from_polygons(polys).map_err(|e| bad(format!("{}: {e}", at("area"))))?;
     // The flood must touch the network's area: some site under water, or a
     // polygon vertex within 50 km of the substation.
     let (lat0, lon0) = c.substation;
-    let near = f.areas.iter().flat_map(|a| a.polygon.iter()).any(|p| haversine_km(p[1], p[0], lat0, lon0) <= 50.0);
+    let near = f
+        .areas
+        .iter()
+        .flat_map(|a| a.polygon.iter())
+        .any(|p| haversine_km(p[1], p[0], lat0, lon0) <= 50.0);
     if !near {
         return Err(bad(format!(
             "{}: no flood area comes within 50 km of the network's substation; expected the hazard over the network",
@@ -833,7 +806,12 @@ fn prepare_flood(
                 let mut h = fail;
                 while h <= horizon_h + 24.0 * 30.0 {
                     h += 0.25;
-                    let d = model.depth_at(s.lat, s.lon, s.ground_m, SimTime::from_millis((h * 3.6e6) as u64));
+                    let d = model.depth_at(
+                        s.lat,
+                        s.lon,
+                        s.ground_m,
+                        SimTime::from_millis((h * 3.6e6) as u64),
+                    );
                     if d < threshold {
                         recede = h;
                         break;
@@ -844,5 +822,69 @@ fn prepare_flood(
             None => sites.push(None),
         }
     }
-    Ok(Flood { sites, model, areas: outlines })
+    Ok(Flood {
+        sites,
+        model,
+        areas: outlines,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quake() -> EarthquakeSpec {
+        EarthquakeSpec {
+            gmpe: "sm99-crustal".into(),
+            region: "global".into(),
+            magnitude: 7.0,
+            rake_deg: 180.0,
+            hypo_depth_km: 10.0,
+            lat: 33.0,
+            lon: 131.0,
+            strike_deg: 90.0,
+            dip_deg: 90.0,
+            length_km: 20.0,
+            width_km: 10.0,
+            top_depth_km: 2.0,
+            residuals: true,
+        }
+    }
+
+    #[test]
+    fn vertical_strike_slip_fault_distances() {
+        let q = quake();
+        // A site 5 km north of the fault's middle: Rjb = 5, Rrup = sqrt(25 + 4).
+        let lat = 33.0 + 5.0 / KM_PER_DEG;
+        let (rrup, rjb) = fault_distances(&q, lat, 131.0);
+        assert!((rjb - 5.0).abs() < 1e-6, "{rjb}");
+        assert!((rrup - 29f64.sqrt()).abs() < 1e-6, "{rrup}");
+        // Beyond the east end by 3 km, on the trace line: Rjb = 3.
+        let kx = KM_PER_DEG * 33f64.to_radians().cos();
+        let (_, rjb) = fault_distances(&q, 33.0, 131.0 + 13.0 / kx);
+        assert!((rjb - 3.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn dipping_fault_site_above_the_plane_has_zero_rjb() {
+        let mut q = quake();
+        q.dip_deg = 45.0;
+        q.top_depth_km = 0.0;
+        // Down-dip direction for strike 90 is south. A site 4 km south is
+        // above the plane (projection width 10 cos 45 = 7.07 km).
+        let (rrup, rjb) = fault_distances(&q, 33.0 - 4.0 / KM_PER_DEG, 131.0);
+        assert!(rjb.abs() < 1e-9);
+        assert!(
+            (rrup - 4.0 * 45f64.to_radians().sin()).abs() < 1e-6,
+            "{rrup}"
+        );
+    }
+
+    #[test]
+    fn restoration_curve_inversion() {
+        let c = [[13.0, 0.12], [24.0, 0.33], [49.0, 0.99]];
+        assert!((invert_curve(&c, 0.06).unwrap_or(0.0) - 6.5).abs() < 1e-12);
+        assert!((invert_curve(&c, 0.33).unwrap_or(0.0) - 24.0).abs() < 1e-12);
+        assert_eq!(invert_curve(&c, 0.995), None);
+    }
 }

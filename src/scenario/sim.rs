@@ -719,10 +719,10 @@ impl Model<'_> {
                         Some(best_served.map_or(l.priority, |p: Priority| p.max(l.priority)));
                 }
             }
-            if let (Some(s), Some(b)) = (worst_shed, best_served) {
-                if s < b {
-                    self.out.order_violations += 1;
-                }
+            if let (Some(s), Some(b)) = (worst_shed, best_served)
+                && s < b
+            {
+                self.out.order_violations += 1;
             }
         }
         let frac = if total_d > 0.0 {
