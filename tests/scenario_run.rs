@@ -307,3 +307,105 @@ fn flooded_substation_fails_when_the_water_reaches_its_threshold() {
     // Same damage in every replica (the threshold model is deterministic).
     assert_eq!(res.damages[0].len(), res.damages[1].len());
 }
+
+#[test]
+fn load_profiles_and_wind_turbines_from_files() {
+    let dir = tmp("profiles");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("load.csv"),
+        "time,kw\n2024-03-01T00:00:00+01:00,300\n2024-03-03T00:00:00+01:00,300\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("wind.csv"),
+        "time,speed_ms\n2024-03-01T00:00:00+01:00,12.0\n",
+    )
+    .unwrap();
+    let scen = |with_wind: bool| {
+        format!(
+            r#"
+[scenario]
+name = "wind-island"
+start = "2024-03-01T00:00:00+01:00"
+horizon = "1d"
+control_interval = "1h"
+replicas = 2
+[network]
+substation_lat = 54.0
+substation_lon = 10.0
+[hazard]
+kind = "none"
+[upstream]
+blackout = true
+[[microgrid]]
+name = "farm"
+lat = 54.01
+lon = 10.01
+  [[microgrid.load]]
+  id = "dairy"
+  class = "commercial"
+  peak_kw = 999.0
+  profile = "load.csv"
+  lat = 54.01
+  lon = 10.01
+  [[microgrid.battery]]
+  id = "b"
+  energy_kwh = 20.0
+  power_kw = 20.0
+  lat = 54.01
+  lon = 10.01
+{}
+"#,
+            if with_wind {
+                "  [[microgrid.wind]]\n  id = \"wt\"\n  rated_kw = 500.0\n  wind_profile = \"wind.csv\"\n  lat = 54.012\n  lon = 10.01\n"
+            } else {
+                ""
+            }
+        )
+    };
+    let run_text = |t: String| {
+        let p = dir.join("s.toml");
+        std::fs::write(&p, t).unwrap();
+        let l = scenario::load(&p).unwrap();
+        scenario::run(
+            &l,
+            &RunOptions {
+                detail: true,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    // The load follows its file (300 kW, not 999 kW times a shape).
+    let with = run_text(scen(true));
+    let r = &with.replicas[0];
+    assert!((r.demand_mwh - 0.3 * 24.0).abs() < 1e-9, "{}", r.demand_mwh);
+    // Islanded from the start, a 500 kW turbine at rated wind serves it all.
+    assert!(
+        r.served_fraction.iter().all(|f| (f - 1.0).abs() < 1e-9),
+        "{:?}",
+        r.served_fraction
+    );
+    assert!(r.max_balance_error_mw < 1e-6);
+    // Without the turbine the 20 kWh battery cannot.
+    let without = run_text(scen(false));
+    assert!(without.replicas[0].served_mwh < 0.1 * with.replicas[0].served_mwh);
+    // A bad profile file names its line.
+    std::fs::write(
+        dir.join("load.csv"),
+        "time,kw\n2024-03-01T00:00:00+01:00,abc\n",
+    )
+    .unwrap();
+    let p = dir.join("s.toml");
+    std::fs::write(&p, scen(true)).unwrap();
+    let l = scenario::load(&p).unwrap();
+    let e = scenario::run(&l, &RunOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.ends_with("load.csv:2:1: kw `abc` is not a number >= 0"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

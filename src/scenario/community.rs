@@ -131,6 +131,21 @@ pub struct PvAsset {
     pub branch: usize,
 }
 
+/// A wind turbine of the community (not damageable: an assumption).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindAsset {
+    /// Id.
+    pub id: String,
+    /// Bus.
+    pub bus: usize,
+    /// Microgrid index.
+    pub microgrid: usize,
+    /// Branch that connects it.
+    pub branch: usize,
+    /// Index into the scenario's microgrid's `winds` (for its spec).
+    pub spec: (usize, usize),
+}
+
 /// What a damageable site is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SiteKind {
@@ -195,6 +210,8 @@ pub struct Community {
     pub loads: Vec<LoadAsset>,
     /// PV systems.
     pub pvs: Vec<PvAsset>,
+    /// Wind turbines.
+    pub winds: Vec<WindAsset>,
     /// Batteries (initial state) and their generator index in `net`.
     pub batteries: Vec<(Battery, usize, usize)>,
     /// Diesels (initial state), generator index and microgrid.
@@ -302,6 +319,7 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
     let mut microgrids = Vec::new();
     let mut loads = Vec::new();
     let mut pvs = Vec::new();
+    let mut winds = Vec::new();
     let mut batteries = Vec::new();
     let mut diesels = Vec::new();
     let mut ids: Vec<String> = Vec::new();
@@ -508,6 +526,27 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
                 ground_m: mg.ground_m,
             });
         }
+        for (wi, w) in mg.winds.iter().enumerate() {
+            let ok = w.rated_kw > 0.0
+                && w.cut_in_ms >= 0.0
+                && w.rated_ms > w.cut_in_ms
+                && w.cut_out_ms >= w.rated_ms;
+            if !ok {
+                return Err(bad(format!(
+                    "{}: wind `{}`: expected rated_kw > 0 and 0 <= cut_in_ms < rated_ms <= cut_out_ms (m/s)",
+                    at(&w.id),
+                    w.id
+                )));
+            }
+            let (b, br) = attach(&w.id, w.lat, w.lon, &mut bus, &mut next_id, &mut branches)?;
+            winds.push(WindAsset {
+                id: w.id.clone(),
+                bus: b,
+                microgrid: mi,
+                branch: br,
+                spec: (mi, wi),
+            });
+        }
         for bt in &mg.batteries {
             let ok = bt.energy_kwh > 0.0
                 && bt.power_kw > 0.0
@@ -613,6 +652,7 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
         microgrids,
         loads,
         pvs,
+        winds,
         batteries,
         diesels,
         sites,

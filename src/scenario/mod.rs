@@ -270,8 +270,34 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         .unwrap_or_default();
     let hz = hazard::Prepared::new(&resolved, &community, start_unix, &base_dir, &|k| l.at(k))?;
     let dt_h = interval.as_hours_f64();
+    // Profile files (relative to the scenario file).
+    let mut load_profiles: Vec<Option<profiles::Series>> = Vec::new();
+    for mg in &resolved.microgrids {
+        for ld in &mg.loads {
+            load_profiles.push(match &ld.profile {
+                Some(f) => Some(profiles::read_profile(&base_dir.join(f), "kw")?),
+                None => None,
+            });
+        }
+    }
+    let mut turbines = Vec::new();
+    for w in &community.winds {
+        let spec = &resolved.microgrids[w.spec.0].winds[w.spec.1];
+        let t = grid_model::assets::WindTurbine::generic(
+            spec.rated_kw,
+            spec.cut_in_ms,
+            spec.rated_ms,
+            spec.cut_out_ms,
+        )
+        .map_err(|e| {
+            ScenarioError::Invalid(format!("{}: wind `{}`: {e}", l.at(&spec.id), spec.id))
+        })?;
+        let series = profiles::read_profile(&base_dir.join(&spec.wind_profile), "speed_ms")?;
+        turbines.push((t, series));
+    }
     // Replica-independent tables.
-    let mut demand = Vec::with_capacity(steps);
+    let mut demand: Vec<Vec<f64>> = Vec::with_capacity(steps);
+    let mut wind: Vec<Vec<f64>> = Vec::with_capacity(steps);
     let mut pv = Vec::with_capacity(steps);
     let plants: Vec<PvPlant> = community
         .pvs
@@ -291,7 +317,17 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
             community
                 .loads
                 .iter()
-                .map(|ld| ld.peak_mw * profiles::at(ld.class, local_h))
+                .zip(&load_profiles)
+                .map(|(ld, prof)| match prof {
+                    Some(s) => profiles::value_at(s, t) / 1000.0,
+                    None => ld.peak_mw * profiles::at(ld.class, local_h),
+                })
+                .collect(),
+        );
+        wind.push(
+            turbines
+                .iter()
+                .map(|(tb, s)| tb.power_kw(profiles::value_at(s, t)) / 1000.0)
                 .collect(),
         );
         let inst = SunInstant::new(t, PVLIB_DELTA_T_S);
@@ -314,6 +350,7 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         interval,
         demand,
         pv,
+        wind,
         policy: resolved.policy.kind.clone(),
         reserves: (
             resolved.policy.reserve_normal,

@@ -180,6 +180,46 @@ pub struct MicrogridSpec {
     /// Diesel generators (grid-forming).
     #[serde(rename = "diesel", default)]
     pub diesels: Vec<DieselSpec>,
+    /// Wind turbines.
+    #[serde(rename = "wind", default)]
+    pub winds: Vec<WindSpec>,
+}
+
+/// A wind turbine (grid-following), with a generic cubic power curve and a
+/// hub-height wind-speed profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindSpec {
+    /// Id.
+    pub id: String,
+    /// Rated power (kW).
+    pub rated_kw: f64,
+    /// Cut-in speed (m/s).
+    #[serde(default = "default_cut_in")]
+    pub cut_in_ms: f64,
+    /// Rated speed (m/s).
+    #[serde(default = "default_rated_speed")]
+    pub rated_ms: f64,
+    /// Cut-out speed (m/s).
+    #[serde(default = "default_cut_out")]
+    pub cut_out_ms: f64,
+    /// Hub-height wind speed profile (CSV `time,speed_ms`), relative to the
+    /// scenario file.
+    pub wind_profile: String,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+}
+
+fn default_cut_in() -> f64 {
+    3.0
+}
+fn default_rated_speed() -> f64 {
+    12.0
+}
+fn default_cut_out() -> f64 {
+    25.0
 }
 
 /// A load (a facility or a block of customers).
@@ -212,6 +252,11 @@ pub struct LoadSpec {
     /// Power factor (lagging).
     #[serde(default = "default_pf")]
     pub power_factor: f64,
+    /// Demand profile file (CSV `time,kw`: RFC 3339 times with an offset,
+    /// demand in kW; linear between rows, held before the first and after
+    /// the last), relative to the scenario file. Replaces the class shape.
+    #[serde(default)]
+    pub profile: Option<String>,
 }
 
 fn one() -> u32 {

@@ -47,6 +47,8 @@ pub struct Prepared {
     /// PV AC output (MW) per step, PV and cloud level: `pv[step][pv][j]` at
     /// clear-sky index `j / 10` (linear in between).
     pub pv: Vec<Vec<[f64; 11]>>,
+    /// Wind output (MW) per step and turbine.
+    pub wind: Vec<Vec<f64>>,
     /// Policy: `priority` or `none`.
     pub policy: String,
     /// Reserve thresholds of the priority policy.
@@ -392,7 +394,14 @@ impl Model<'_> {
         let mut q_inj = vec![0.0f64; nb];
         let mut batt_p = vec![0.0f64; self.batteries.len()];
         let mut dsl_p = vec![0.0f64; self.diesels.len()];
-        let mut pv_used = vec![0.0f64; c.pvs.len()];
+        // Renewable units: PV systems, then wind turbines.
+        let ren_bus: Vec<usize> = c
+            .pvs
+            .iter()
+            .map(|p| p.bus)
+            .chain(c.winds.iter().map(|w| w.bus))
+            .collect();
+        let mut pv_used = vec![0.0f64; ren_bus.len()];
         let mut grid_by_island = Vec::new();
         // Loads / PV / units per energised island.
         for (ii, island) in topo.islands.iter().enumerate() {
@@ -421,7 +430,15 @@ impl Model<'_> {
                 })
                 .map(|(i, _)| (i, interp_cloud(&prep.pv[k][i], cloud)))
                 .collect();
-            let renewable: f64 = pv_avail.iter().map(|x| x.1).sum();
+            let wind_avail: Vec<(usize, f64)> = c
+                .winds
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| in_isl(w.bus) && self.net.branches[w.branch].in_service)
+                .map(|(i, _)| (i, prep.wind[k][i]))
+                .collect();
+            let renewable: f64 = pv_avail.iter().map(|x| x.1).sum::<f64>()
+                + wind_avail.iter().map(|x| x.1).sum::<f64>();
             let bats: Vec<usize> = (0..self.batteries.len())
                 .filter(|&b| self.batteries[b].in_service && in_isl(self.batteries[b].bus))
                 .collect();
@@ -462,6 +479,10 @@ impl Model<'_> {
                     pv_used[i] = a * share;
                     p_inj[c.pvs[i].bus] += a * share;
                 }
+                for &(i, a) in &wind_avail {
+                    pv_used[c.pvs.len() + i] = a * share;
+                    p_inj[c.winds[i].bus] += a * share;
+                }
             }
             grid_by_island.push((ii, set.grid_mw, slack_bus));
         }
@@ -483,8 +504,8 @@ impl Model<'_> {
                 p_inj[la.bus] -= served[i];
                 q_inj[la.bus] -= served[i] * la.q_over_p;
             }
-            for (i, p) in c.pvs.iter().enumerate() {
-                p_inj[p.bus] += pv_used[i];
+            for (i, &rb) in ren_bus.iter().enumerate() {
+                p_inj[rb] += pv_used[i];
             }
             for (b, bt) in self.batteries.iter().enumerate() {
                 p_inj[bt.bus] += batt_p[b];
@@ -523,8 +544,8 @@ impl Model<'_> {
                             served[i] = 0.0;
                         }
                     }
-                    for (i, p) in c.pvs.iter().enumerate() {
-                        if in_isl(p.bus) {
+                    for (i, &rb) in ren_bus.iter().enumerate() {
+                        if in_isl(rb) {
                             pv_used[i] = 0.0;
                         }
                     }
@@ -622,18 +643,17 @@ impl Model<'_> {
                         }
                     }
                 } else if miss < 0.0 {
-                    // Curtail PV by the surplus.
-                    let tot: f64 = c
-                        .pvs
+                    // Curtail PV and wind by the surplus.
+                    let tot: f64 = ren_bus
                         .iter()
                         .enumerate()
-                        .filter(|(_, p)| in_isl(p.bus))
+                        .filter(|(_, rb)| in_isl(**rb))
                         .map(|(i, _)| pv_used[i])
                         .sum();
                     if tot > 0.0 {
                         let cut = (-miss).min(tot);
-                        for (i, p) in c.pvs.iter().enumerate() {
-                            if in_isl(p.bus) {
+                        for (i, &rb) in ren_bus.iter().enumerate() {
+                            if in_isl(rb) {
                                 pv_used[i] = (pv_used[i] - cut * pv_used[i] / tot).max(0.0);
                             }
                         }
