@@ -458,37 +458,21 @@ impl Prepared {
         let Ok(model) = model_by_name(&q.spec.gmpe, &q.spec.region) else {
             return Footprint::default();
         };
-        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for s in &c.sites {
-            x0 = x0.min(s.lon);
-            x1 = x1.max(s.lon);
-            y0 = y0.min(s.lat);
-            y1 = y1.max(s.lat);
-        }
-        let pad = ((x1 - x0).max(y1 - y0) * 0.15).max(0.01);
-        let (x0, x1, y0, y1) = (x0 - pad, x1 + pad, y0 - pad, y1 + pad);
-        let nx = 40;
-        let ny = 40;
-        let (cw, ch) = ((x1 - x0) / nx as f64, (y1 - y0) / ny as f64);
-        let mut cells = Vec::with_capacity(nx * ny);
-        for i in 0..nx {
-            for j in 0..ny {
-                let lon = x0 + (i as f64 + 0.5) * cw;
-                let lat = y0 + (j as f64 + 0.5) * ch;
-                let (rrup, rjb) = fault_distances(&q.spec, lat, lon);
-                let input = GmpeInput {
-                    mag: q.spec.magnitude,
-                    rake: q.spec.rake_deg,
-                    hypo_depth: q.spec.hypo_depth_km,
-                    rrup,
-                    rjb,
-                    vs30: q.vs30,
-                };
-                if let Ok(gm) = model.compute(&input, Imt::Pga) {
-                    cells.push((lon, lat, gm.median));
-                }
-            }
-        }
+        let rup = rupture(&q.spec).ok();
+        let (cells, (cw, ch)) = grid_cells(c, |lat, lon| {
+            let (rrup, rjb) = rup
+                .as_ref()
+                .map_or((f64::INFINITY, f64::INFINITY), |r| r.distances(lat, lon));
+            let input = GmpeInput {
+                mag: q.spec.magnitude,
+                rake: q.spec.rake_deg,
+                hypo_depth: q.spec.hypo_depth_km,
+                rrup,
+                rjb,
+                vs30: q.vs30,
+            };
+            model.compute(&input, Imt::Pga).map_or(0.0, |gm| gm.median)
+        });
         let st = q.spec.strike_deg.to_radians();
         let half = q.spec.length_km / 2.0;
         let ky = KM_PER_DEG;
