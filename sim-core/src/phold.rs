@@ -3,7 +3,9 @@
 //! `lps` logical processes (LPs) start with `population` events each. When
 //! an LP handles an event it counts it and schedules one new event at an LP
 //! chosen uniformly at random (itself included) after `lookahead +
-//! Exp(mean)` of simulation time (rounded down to whole milliseconds).
+//! Exp(mean)` of simulation time (rounded down to whole milliseconds; the
+//! exponential is `mean * Stream::standard_exponential()`, the portable
+//! ziggurat sampler).
 //! Each LP draws from its own named stream `stream(seed, "lp/<i>",
 //! "phold")`, so the run is a pure function of the configuration.
 //!
@@ -59,7 +61,7 @@ struct Lp {
 pub struct Phold {
     lps: Vec<Lp>,
     lookahead_ms: u64,
-    rate: f64,
+    mean_ms: f64,
 }
 
 impl Phold {
@@ -80,7 +82,7 @@ impl Model for Phold {
         };
         state.count += 1;
         let dest = state.rng.below(n) as u32;
-        let delay = self.lookahead_ms + state.rng.exponential(self.rate) as u64;
+        let delay = self.lookahead_ms + (self.mean_ms * state.rng.standard_exponential()) as u64;
         sched.schedule_in_ms(delay, 0, dest)?;
         Ok(())
     }
@@ -118,7 +120,7 @@ pub fn build(config: &PholdConfig) -> Result<Simulation<Phold>, SimError> {
     let model = Phold {
         lps,
         lookahead_ms: config.lookahead_ms,
-        rate: 1.0 / config.mean_delay_ms,
+        mean_ms: config.mean_delay_ms,
     };
     let cap = config.lps as usize * config.population.max(1) as usize;
     let mut sim = Simulation::with_capacity(model, cap + 1);
@@ -126,7 +128,8 @@ pub fn build(config: &PholdConfig) -> Result<Simulation<Phold>, SimError> {
         for _ in 0..config.population {
             let (model, sched) = sim.parts_mut();
             let lp = &mut model.lps[i as usize];
-            let delay = config.lookahead_ms + lp.rng.exponential(model.rate) as u64;
+            let delay =
+                config.lookahead_ms + (model.mean_ms * lp.rng.standard_exponential()) as u64;
             sched.schedule_in_ms(delay, 0, i)?;
         }
     }

@@ -12,7 +12,7 @@
 //!   residuals `phi * e` with `e` spatially correlated by the Jayaram & Baker
 //!   (2009) model for PGA, `rho(h) = exp(-3 h / b)` with `b = 8.5 km` (their
 //!   case 1, T = 0; Earthquake Engng Struct. Dyn. 38:1687-1708), sampled by
-//!   a dense Cholesky factor (communities have tens to hundreds of sites);
+//!   `disaster_scenarios::correlation` (exact for up to 65 sites);
 //!   models without a tau/phi split use the total sigma as within-event;
 //! - damage state per site from the site's fragility class (HAZUS 5.1,
 //!   `disaster_scenarios::fragility`), one uniform draw from the site's
@@ -26,6 +26,7 @@
 //!   and take sites feeding critical loads first
 //!   (`disaster_scenarios::restoration::dispatch`).
 
+use disaster_scenarios::correlation::{CorrelatedField, Vs30Clustering, jb09_range_km};
 use disaster_scenarios::flood::{FloodModel, FloodPolygon};
 use disaster_scenarios::fragility::{CurveShape, FragilityLibrary};
 use disaster_scenarios::gmpe::{GmpeInput, Imt, model_by_name};
@@ -99,8 +100,7 @@ struct Quake {
     ln_median: Vec<f64>,
     tau: f64,
     phi: Vec<f64>,
-    chol: Vec<f64>,
-    n: usize,
+    field: CorrelatedField,
     vs30: f64,
 }
 
@@ -173,27 +173,6 @@ pub fn failure_state(kind: SiteKind) -> u8 {
     match kind {
         SiteKind::Substation => 2,
         _ => 3,
-    }
-}
-
-fn cholesky(a: &mut [f64], n: usize) {
-    for j in 0..n {
-        let mut d = a[j * n + j];
-        for k in 0..j {
-            d -= a[j * n + k] * a[j * n + k];
-        }
-        let d = d.max(1e-12).sqrt();
-        a[j * n + j] = d;
-        for i in j + 1..n {
-            let mut s = a[i * n + j];
-            for k in 0..j {
-                s -= a[i * n + k] * a[j * n + k];
-            }
-            a[i * n + j] = s / d;
-        }
-        for i in 0..j {
-            a[i * n + j] = 0.0;
-        }
     }
 }
 
@@ -271,26 +250,30 @@ impl Prepared {
                     tau = gm.sigma_inter.unwrap_or(0.0);
                     phi.push(gm.sigma_intra.unwrap_or(gm.sigma_total));
                 }
-                let mut chol = vec![0.0; n * n];
-                for i in 0..n {
-                    for j in 0..n {
-                        let h = haversine_km(
-                            c.sites[i].lat,
-                            c.sites[i].lon,
-                            c.sites[j].lat,
-                            c.sites[j].lon,
-                        );
-                        chol[i * n + j] = (-3.0 * h / 8.5).exp();
-                    }
-                }
-                cholesky(&mut chol, n);
+                // Within-event correlation: Jayaram & Baker (2009), PGA, case 1
+                // (b = 8.5 km); exact conditioning for communities of up to 64
+                // sites, the Vecchia approximation beyond
+                // (`disaster_scenarios::correlation`).
+                let (lat0, lon0) = c.substation;
+                let xy: Vec<(f64, f64)> = c
+                    .sites
+                    .iter()
+                    .map(|s| {
+                        (
+                            (s.lon - lon0) * KM_PER_DEG * lat0.to_radians().cos(),
+                            (s.lat - lat0) * KM_PER_DEG,
+                        )
+                    })
+                    .collect();
+                let range = jb09_range_km(0.0, Vs30Clustering::NotClustered);
+                let field = CorrelatedField::new(&xy, range, n.saturating_sub(1).clamp(1, 64))
+                    .map_err(|e| ScenarioError::Invalid(format!("correlated residuals: {e}")))?;
                 Some(Quake {
                     spec: q.clone(),
                     ln_median,
                     tau,
                     phi,
-                    chol,
-                    n,
+                    field,
                     vs30: sc.network.vs30,
                 })
             }
@@ -322,19 +305,13 @@ impl Prepared {
         }
         let mut s = stream(seed, "earthquake", "inter-event");
         let eta = q.tau * s.standard_normal();
-        let mut z = Vec::with_capacity(q.n);
         let mut sw = stream(seed, "earthquake", "intra-event");
-        for _ in 0..q.n {
-            z.push(sw.standard_normal());
-        }
-        (0..q.n)
-            .map(|i| {
-                let mut e = 0.0;
-                for k in 0..=i {
-                    e += q.chol[i * q.n + k] * z[k];
-                }
-                (q.ln_median[i] + eta + q.phi[i] * e).exp()
-            })
+        let e = q.field.sample(&mut sw);
+        q.ln_median
+            .iter()
+            .zip(&q.phi)
+            .zip(&e)
+            .map(|((m, phi), e)| (m + eta + phi * e).exp())
             .collect()
     }
 
