@@ -39,6 +39,11 @@ pub(crate) struct Heap<E> {
     keys: Vec<u128>,
     /// (slot word, payload), in the same order as `keys`.
     vals: Vec<(u32, E)>,
+    /// The root may be out of order: `pop` moved the last entry there and
+    /// deferred its sift-down. A following `push` puts the last entry back
+    /// at the end and sifts the new entry down from the root instead (one
+    /// sift instead of two); any other operation sifts first (`settle`).
+    dirty: bool,
 }
 
 impl<E> Heap<E> {
@@ -46,12 +51,23 @@ impl<E> Heap<E> {
         Heap {
             keys: Vec::with_capacity(n),
             vals: Vec::with_capacity(n),
+            dirty: false,
+        }
+    }
+
+    /// Restores the heap property at the root after a deferred pop.
+    #[inline(always)]
+    fn settle(&mut self) {
+        if self.dirty {
+            self.dirty = false;
+            self.sift_down(0);
         }
     }
 
     /// Key and slot word of the smallest entry.
     #[inline(always)]
-    pub(crate) fn peek(&self) -> Option<(u128, u32)> {
+    pub(crate) fn peek(&mut self) -> Option<(u128, u32)> {
+        self.settle();
         match (self.keys.first(), self.vals.first()) {
             (Some(k), Some(v)) => Some((*k, v.0)),
             _ => None,
@@ -60,6 +76,23 @@ impl<E> Heap<E> {
 
     #[inline(always)]
     pub(crate) fn push(&mut self, key: u128, slot: u32, event: E) {
+        if self.dirty {
+            self.dirty = false;
+            if let (Some(k0), Some(v0)) = (self.keys.first_mut(), self.vals.first_mut()) {
+                // The root holds the entry `pop` took from the end: put it
+                // back there (its old place, valid below its old parent) and
+                // let the new entry take the root.
+                let old_key = std::mem::replace(k0, key);
+                let old_val = std::mem::replace(v0, (slot, event));
+                self.keys.push(old_key);
+                self.vals.push(old_val);
+                self.sift_down(0);
+                return;
+            }
+            self.keys.push(key);
+            self.vals.push((slot, event));
+            return;
+        }
         self.keys.push(key);
         self.vals.push((slot, event));
         let i = self.keys.len() - 1;
@@ -69,13 +102,14 @@ impl<E> Heap<E> {
     /// Removes the smallest entry: (key, slot word, payload).
     #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<(u128, u32, E)> {
+        self.settle();
         let last_key = self.keys.pop()?;
         let last_val = self.vals.pop()?;
         match (self.keys.first_mut(), self.vals.first_mut()) {
             (Some(k0), Some(v0)) => {
                 let top_key = std::mem::replace(k0, last_key);
                 let (slot, ev) = std::mem::replace(v0, last_val);
-                self.sift_down(0);
+                self.dirty = true;
                 Some((top_key, slot, ev))
             }
             _ => Some((last_key, last_val.0, last_val.1)),
@@ -85,6 +119,7 @@ impl<E> Heap<E> {
     /// Keeps the entries for which `keep(key, slot word)` is true and
     /// restores the heap.
     pub(crate) fn retain<F: FnMut(u128, u32) -> bool>(&mut self, mut keep: F) {
+        self.settle();
         let n = self.keys.len();
         let mut w = 0;
         for i in 0..n {
@@ -110,7 +145,8 @@ impl<E> Heap<E> {
     }
 
     /// Index of the first entry (in storage order) matching `f(key, slot)`.
-    pub(crate) fn position<F: FnMut(u128, u32) -> bool>(&self, mut f: F) -> Option<usize> {
+    pub(crate) fn position<F: FnMut(u128, u32) -> bool>(&mut self, mut f: F) -> Option<usize> {
+        self.settle();
         self.keys
             .iter()
             .zip(self.vals.iter())
@@ -119,6 +155,7 @@ impl<E> Heap<E> {
 
     /// Changes the key of entry `i` and restores the heap.
     pub(crate) fn rekey(&mut self, i: usize, key: u128) {
+        self.settle();
         if let Some(k) = self.keys.get_mut(i) {
             *k = key;
             let j = self.sift_up(i);
@@ -129,13 +166,15 @@ impl<E> Heap<E> {
     /// Rewrites every key with `f(key, slot)`; `f` must keep the relative
     /// order of keys (the heap is not restored).
     pub(crate) fn map_keys<F: FnMut(u128, u32) -> u128>(&mut self, mut f: F) {
+        self.settle();
         for (k, v) in self.keys.iter_mut().zip(self.vals.iter()) {
             *k = f(*k, v.0);
         }
     }
 
     /// All keys, in storage order.
-    pub(crate) fn keys(&self) -> &[u128] {
+    pub(crate) fn keys(&mut self) -> &[u128] {
+        self.settle();
         &self.keys
     }
 

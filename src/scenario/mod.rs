@@ -269,6 +269,12 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let hz = hazard::Prepared::new(&resolved, &community, start_unix, &base_dir, &|k| l.at(k))?;
+    // The resolved copy names files by absolute path, so that it runs from
+    // wherever it is written.
+    let abs = |f: &str| {
+        let p = base_dir.join(f);
+        std::fs::canonicalize(&p).unwrap_or(p).display().to_string()
+    };
     let dt_h = interval.as_hours_f64();
     // Profile files (relative to the scenario file).
     let mut load_profiles: Vec<Option<profiles::Series>> = Vec::new();
@@ -278,6 +284,19 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
                 Some(f) => Some(profiles::read_profile(&base_dir.join(f), "kw")?),
                 None => None,
             });
+        }
+    }
+    if let schema::HazardSpec::Typhoon(t) = &mut resolved.hazard {
+        t.track = abs(&t.track);
+    }
+    for mg in &mut resolved.microgrids {
+        for ld in &mut mg.loads {
+            if let Some(f) = &ld.profile {
+                ld.profile = Some(abs(f));
+            }
+        }
+        for w in &mut mg.winds {
+            w.wind_profile = abs(&w.wind_profile);
         }
     }
     let mut turbines = Vec::new();
