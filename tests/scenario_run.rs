@@ -409,3 +409,113 @@ lon = 10.01
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+fn profile_scenario(profile: &str, extra: &str, start: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "parquet-profile"
+start = "{start}"
+horizon = "1d"
+control_interval = "1h"
+replicas = 1
+[network]
+substation_lat = 54.0
+substation_lon = 10.0
+[hazard]
+kind = "none"
+[[microgrid]]
+name = "m"
+lat = 54.01
+lon = 10.01
+  [[microgrid.load]]
+  id = "l"
+  class = "residential"
+  peak_kw = 200.0
+  profile = "{profile}"
+  {extra}
+  lat = 54.01
+  lon = 10.01
+"#
+    )
+}
+
+#[test]
+fn parquet_profiles_per_unit_and_typical_year() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let run_in = |text: String| {
+        let l = scenario::parse(&text, &data.join("s.toml").display().to_string()).unwrap();
+        scenario::run(
+            &l,
+            &RunOptions {
+                detail: true,
+                ..Default::default()
+            },
+        )
+    };
+    // Per unit of 200 kW; the profile is 0.5 + 0.25 sin(2 pi h / 24) from
+    // 2024-03-01 00:00 UTC (tests/data/make_profile_parquet.py).
+    let text = profile_scenario(
+        "profile.parquet",
+        "profile_column = \"load_pu\"\n  profile_per_unit = true",
+        "2024-03-01T00:00:00Z",
+    );
+    let r = run_in(text).unwrap();
+    let want: f64 = (0..24)
+        .map(|h| 0.2 * (0.5 + 0.25 * (2.0 * std::f64::consts::PI * f64::from(h) / 24.0).sin()))
+        .sum();
+    assert!(
+        (r.replicas[0].demand_mwh - want).abs() < 1e-9,
+        "{} vs {want}",
+        r.replicas[0].demand_mwh
+    );
+    // A typical-year profile: 2031-03-01 maps onto 2024-03-01 (same offset
+    // from 1 January; 2024 is a leap year, so it lands one day later, on
+    // 2 March, where the profile still repeats the same daily shape).
+    let text = profile_scenario(
+        "profile.parquet",
+        "profile_column = \"load_pu\"\n  profile_per_unit = true\n  profile_typical_year = true",
+        "2031-02-29T00:00:00Z".replace("02-29", "03-01").as_str(),
+    );
+    let r2 = run_in(text).unwrap();
+    assert!(r2.replicas[0].demand_mwh > 0.0);
+    // A missing column is named.
+    let text = profile_scenario(
+        "profile.parquet",
+        "profile_column = \"nope\"",
+        "2024-03-01T00:00:00Z",
+    );
+    let e = run_in(text).unwrap_err().to_string();
+    assert!(
+        e.contains("profile.parquet")
+            && e.contains("no column `nope`; the file has time_utc, load_pu"),
+        "{e}"
+    );
+    // Parquet without profile_column.
+    let text = profile_scenario("profile.parquet", "", "2024-03-01T00:00:00Z");
+    assert!(
+        run_in(text)
+            .unwrap_err()
+            .to_string()
+            .contains("a Parquet profile needs `profile_column`")
+    );
+}
+
+#[test]
+fn simbench_profile_from_shared_data() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/grids/simbench/lv_rural1_0/profiles.parquet");
+    if !p.exists() {
+        eprintln!(
+            "SKIP simbench_profile_from_shared_data: {} not present",
+            p.display()
+        );
+        return;
+    }
+    let series = blackstart::scenario::profiles::read_parquet_profile(&p, "H0-A_pload").unwrap();
+    // SimBench: one year of 15-minute values from 2015-12-31T23:00Z
+    // (2016-01-01 00:00 local, UTC+1); first H0-A value 0.276685 (per unit).
+    assert_eq!(series.len(), 35136);
+    assert_eq!(series[0].0, 1_451_602_800);
+    assert!((series[0].1 - 0.276685).abs() < 1e-6);
+}

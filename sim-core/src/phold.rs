@@ -83,7 +83,7 @@ impl Model for Phold {
         state.count += 1;
         let dest = state.rng.below(n) as u32;
         let delay = self.lookahead_ms + (self.mean_ms * state.rng.standard_exponential()) as u64;
-        sched.schedule_in_ms(delay, 0, dest)?;
+        sched.schedule_untracked_in_ms(delay, 0, dest)?;
         Ok(())
     }
 }
@@ -130,7 +130,7 @@ pub fn build(config: &PholdConfig) -> Result<Simulation<Phold>, SimError> {
             let lp = &mut model.lps[i as usize];
             let delay =
                 config.lookahead_ms + (model.mean_ms * lp.rng.standard_exponential()) as u64;
-            sched.schedule_in_ms(delay, 0, i)?;
+            sched.schedule_untracked_in_ms(delay, 0, i)?;
         }
     }
     Ok(sim)

@@ -60,6 +60,9 @@ pub struct EventId {
 }
 
 const FREE: u64 = u64::MAX;
+/// The slot word of an event scheduled without an id (never a slot index:
+/// the slot table would need 2^31 - 1 entries first).
+const UNTRACKED: u32 = !PERIODIC_BIT;
 
 /// Metadata of a pending event (for ids, cancellation and queries); the
 /// payload lives in the heap entry.
@@ -240,6 +243,33 @@ impl<E> Scheduler<E> {
         Ok(self.insert(t, phase, event, None))
     }
 
+    /// Like [`schedule_in_ms`](Self::schedule_in_ms) for an event that will
+    /// never be cancelled or rescheduled: it gets no [`EventId`], which saves
+    /// the id bookkeeping (the fast path of message-passing models such as
+    /// PHOLD). It takes an insertion sequence like every other schedule
+    /// call, so the order of events is the same as with `schedule_in_ms`.
+    /// While it is handled, [`current`](Self::current) is `None`.
+    ///
+    /// # Errors
+    /// [`SimError::TimeOverflow`] if `now + delay_ms` is out of range.
+    #[inline]
+    pub fn schedule_untracked_in_ms(
+        &mut self,
+        delay_ms: u64,
+        phase: Phase,
+        event: E,
+    ) -> Result<(), SimError> {
+        let t = self
+            .now
+            .as_millis()
+            .checked_add(delay_ms)
+            .ok_or(SimError::TimeOverflow)?;
+        let seq = self.alloc_seq();
+        self.live += 1;
+        self.heap.push(pack(t, phase, seq), UNTRACKED, event);
+        Ok(())
+    }
+
     /// Schedules `event` at the current time in `phase`.
     #[inline]
     pub fn schedule_now(&mut self, phase: Phase, event: E) -> EventId {
@@ -392,6 +422,7 @@ impl<E> Scheduler<E> {
             }
             None => {
                 let i = self.slots.len() as u32;
+                assert!(i < UNTRACKED, "more than 2^31 - 2 event slots");
                 self.slots.push(Slot {
                     seq,
                     time,
@@ -459,9 +490,10 @@ impl<E> Scheduler<E> {
     fn compact(&mut self) {
         let slots = &self.slots;
         self.heap.retain(|k, s| {
-            slots
-                .get((s & !PERIODIC_BIT) as usize)
-                .is_some_and(|x| x.seq == key_seq(k))
+            s == UNTRACKED
+                || slots
+                    .get((s & !PERIODIC_BIT) as usize)
+                    .is_some_and(|x| x.seq == key_seq(k))
         });
         self.stale = 0;
     }
@@ -472,6 +504,7 @@ impl<E> Scheduler<E> {
         loop {
             let (k, s) = self.heap.peek()?;
             if self.stale == 0
+                || s == UNTRACKED
                 || self
                     .slots
                     .get((s & !PERIODIC_BIT) as usize)
@@ -498,6 +531,11 @@ impl<E> Scheduler<E> {
         self.now = t;
         self.current_phase = phase;
         self.processed += 1;
+        if word == UNTRACKED {
+            self.current = None;
+            self.live -= 1;
+            return Some(event);
+        }
         if word & PERIODIC_BIT == 0 {
             if let Some(slot) = self.slots.get_mut(idx as usize) {
                 self.current = Some(EventId {

@@ -6,7 +6,7 @@ use std::process::Command;
 use sim_core::phold::{self, PholdConfig};
 use sim_core::prelude::*;
 use sim_core::resource::{Request, Ticket};
-use sim_core::rng::replica_seed;
+use sim_core::rng::{replica_seed, siphash24};
 
 // ---------------------------------------------------------------------------
 // A small stochastic model exercising every kernel feature: failures with
@@ -428,6 +428,18 @@ fn golden_values() {
     println!("golden: {got:x?}");
     assert_eq!(got, GOLDEN_STREAM);
 
+    // The ziggurat exponential: the first draw, and a hash of 100,000 draws
+    // (which take the wedge and tail paths too).
+    let mut s = stream(42, "lp/0", "ziggurat");
+    let first = s.standard_exponential().to_bits();
+    let mut bytes = Vec::with_capacity(800_000);
+    for _ in 0..100_000 {
+        bytes.extend_from_slice(&s.standard_exponential().to_bits().to_le_bytes());
+    }
+    let zig = (first, siphash24(0, 0, &bytes));
+    println!("golden ziggurat: {zig:x?}");
+    assert_eq!(zig, GOLDEN_ZIGGURAT);
+
     let cfg = PholdConfig {
         lps: 100,
         events: 100_000,
@@ -455,4 +467,5 @@ const GOLDEN_STREAM: Golden = (
     0x35a,                 // below(1000) = 858
     0xadb7_c3cf_64ac_5640, // replica_seed(42, 3)
 );
+const GOLDEN_ZIGGURAT: (u64, u64) = (0, 0);
 const GOLDEN_PHOLD: (u64, u64, u64) = (100_000, 1_101_391, 0xee44_23f7_d099_95f8);

@@ -277,11 +277,27 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
     };
     let dt_h = interval.as_hours_f64();
     // Profile files (relative to the scenario file).
-    let mut load_profiles: Vec<Option<profiles::Series>> = Vec::new();
+    // Per load: (series, per unit of peak, typical year).
+    let mut load_profiles: Vec<Option<(profiles::Series, bool, bool)>> = Vec::new();
     for mg in &resolved.microgrids {
         for ld in &mg.loads {
             load_profiles.push(match &ld.profile {
-                Some(f) => Some(profiles::read_profile(&base_dir.join(f), "kw")?),
+                Some(f) => {
+                    let path = base_dir.join(f);
+                    let series = if f.ends_with(".parquet") {
+                        let col = ld.profile_column.as_deref().ok_or_else(|| {
+                            ScenarioError::Invalid(format!(
+                                "{}: load `{}`: a Parquet profile needs `profile_column`",
+                                l.at(&ld.id),
+                                ld.id
+                            ))
+                        })?;
+                        profiles::read_parquet_profile(&path, col)?
+                    } else {
+                        profiles::read_profile(&path, "kw")?
+                    };
+                    Some((series, ld.profile_per_unit, ld.profile_typical_year))
+                }
                 None => None,
             });
         }
@@ -338,7 +354,19 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
                 .iter()
                 .zip(&load_profiles)
                 .map(|(ld, prof)| match prof {
-                    Some(s) => profiles::value_at(s, t) / 1000.0,
+                    Some((s, per_unit, typical)) => {
+                        let tt = if *typical {
+                            profiles::into_profile_year(s, t)
+                        } else {
+                            t
+                        };
+                        let v = profiles::value_at(s, tt).max(0.0);
+                        if *per_unit {
+                            v * ld.peak_mw
+                        } else {
+                            v / 1000.0
+                        }
+                    }
                     None => ld.peak_mw * profiles::at(ld.class, local_h),
                 })
                 .collect(),

@@ -30,6 +30,98 @@ pub fn read_profile(path: &Path, value_name: &str) -> Result<Series, ScenarioErr
     parse_profile(&text, &name, value_name)
 }
 
+/// Reads column `column` of a Parquet profile with a datetime column (the
+/// first one; UTC) as a series. Errors name the file and the column.
+pub fn read_parquet_profile(path: &Path, column: &str) -> Result<Series, ScenarioError> {
+    use polars::prelude::{DataType, ParquetReader, SerReader, TimeUnit};
+    let name = path.display().to_string();
+    let bad = |m: String| ScenarioError::Parse {
+        file: name.clone(),
+        line: 0,
+        column: 0,
+        message: m,
+    };
+    let f = std::fs::File::open(path).map_err(|source| ScenarioError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    let df = ParquetReader::new(f)
+        .finish()
+        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    let tcol = df
+        .columns()
+        .iter()
+        .find(|c| matches!(c.dtype(), DataType::Datetime(_, _)))
+        .ok_or_else(|| bad("no datetime column: expected a UTC time column".into()))?;
+    let scale = match tcol.dtype() {
+        DataType::Datetime(TimeUnit::Milliseconds, _) => 1_000,
+        DataType::Datetime(TimeUnit::Microseconds, _) => 1_000_000,
+        _ => 1_000_000_000,
+    };
+    let times = tcol
+        .cast(&DataType::Int64)
+        .map_err(|e| bad(format!("time column: {e}")))?;
+    let times = times
+        .i64()
+        .map_err(|e| bad(format!("time column: {e}")))?
+        .clone();
+    let vcol = df.column(column).map_err(|_| {
+        let names: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        bad(format!(
+            "no column `{column}`; the file has {}",
+            names.join(", ")
+        ))
+    })?;
+    let vals = vcol
+        .cast(&DataType::Float64)
+        .map_err(|e| bad(format!("column `{column}`: {e}")))?;
+    let vals = vals
+        .f64()
+        .map_err(|e| bad(format!("column `{column}`: {e}")))?
+        .clone();
+    let mut out: Series = Vec::with_capacity(df.height());
+    for row in 0..times.len() {
+        let (t, v) = (times.get(row), vals.get(row));
+        let (Some(t), Some(v)) = (t, v) else {
+            return Err(bad(format!("row {}: missing time or value", row + 1)));
+        };
+        if !v.is_finite() {
+            return Err(bad(format!("row {}: `{column}` is not finite", row + 1)));
+        }
+        let t = t.div_euclid(scale);
+        if out.last().is_some_and(|&(p, _)| t <= p) {
+            return Err(bad(format!(
+                "row {}: times must increase strictly",
+                row + 1
+            )));
+        }
+        out.push((t, v));
+    }
+    if out.is_empty() {
+        return Err(bad("the profile has no rows".into()));
+    }
+    Ok(out)
+}
+
+/// Moves unix time `t` into the calendar year that starts the series,
+/// keeping its offset from 1 January 00:00 UTC (for typical-year profiles).
+pub fn into_profile_year(s: &Series, t: f64) -> f64 {
+    use chrono::{Datelike, TimeZone, Utc};
+    let year_start = |ts: i64| {
+        Utc.timestamp_opt(ts, 0)
+            .single()
+            .and_then(|d| Utc.with_ymd_and_hms(d.year(), 1, 1, 0, 0, 0).single())
+            .map_or(0, |d| d.timestamp())
+    };
+    let y0 = year_start(s[0].0);
+    let ty = year_start(t.floor() as i64);
+    y0 as f64 + (t - ty as f64)
+}
+
 /// Parses the text of a profile file (see [`read_profile`]).
 pub fn parse_profile(text: &str, name: &str, value_name: &str) -> Result<Series, ScenarioError> {
     let bad = |line: usize, m: String| ScenarioError::Parse {

@@ -252,11 +252,24 @@ pub struct LoadSpec {
     /// Power factor (lagging).
     #[serde(default = "default_pf")]
     pub power_factor: f64,
-    /// Demand profile file (CSV `time,kw`: RFC 3339 times with an offset,
-    /// demand in kW; linear between rows, held before the first and after
-    /// the last), relative to the scenario file. Replaces the class shape.
+    /// Demand profile file, relative to the scenario file; replaces the
+    /// class shape. CSV: `time,kw` (RFC 3339 times with an offset, kW).
+    /// Parquet: a datetime column (UTC) and the column `profile_column`
+    /// (e.g. SimBench's `profiles.parquet`). Linear between rows, held
+    /// before the first and after the last.
     #[serde(default)]
     pub profile: Option<String>,
+    /// Parquet only: the value column.
+    #[serde(default)]
+    pub profile_column: Option<String>,
+    /// Profile values are per unit of `peak_kw` (SimBench profiles are)
+    /// instead of kW.
+    #[serde(default)]
+    pub profile_per_unit: bool,
+    /// The profile is a typical year: the scenario's time is moved into the
+    /// profile's first year (same offset from 1 January 00:00 UTC).
+    #[serde(default)]
+    pub profile_typical_year: bool,
 }
 
 fn one() -> u32 {
