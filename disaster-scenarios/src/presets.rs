@@ -1,6 +1,6 @@
 //! Presets for real events, with their parameters and sources.
 //!
-//! Flags follow the project's `events.md`: [S] seen in a source, [M] from
+//! Flags follow the project's `events.md`: \[S\] seen in a source, \[M\] from
 //! memory, to be checked before any quantitative use.
 
 use crate::error::Result;
@@ -8,15 +8,15 @@ use crate::rupture::{FaultPlane, KM_PER_DEG, Rupture};
 
 /// 2016 Kumamoto mainshock (16 Apr 2016 01:25 JST) as a finite fault.
 ///
-/// * Mw 7.0 (USGS) [M]; Mj 7.3 [S].
-/// * JMA hypocentre 32.754 N, 130.763 E, depth 12 km [M].
+/// * Mw 7.0 (USGS) \[M\]; Mj 7.3 \[S\].
+/// * JMA hypocentre 32.754 N, 130.763 E, depth 12 km \[M\].
 /// * Right-lateral strike-slip on the Futagawa–Hinagu fault zone, about
-///   35 km long (GSI, in the MLIT report) [S].
+///   35 km long (GSI, in the MLIT report) \[S\].
 /// * Plane: strike 224°, dip 65° (to the NW), rake −142° (USGS moment
-///   tensor nodal plane 1) [M]; top at the surface (surface rupture along
-///   the Futagawa fault) [M]; down-dip width 18 km [M]. The rupture
+///   tensor nodal plane 1) \[M\]; top at the surface (surface rupture along
+///   the Futagawa fault) \[M\]; down-dip width 18 km \[M\]. The rupture
 ///   propagated north-east from the hypocentre, so the 35 km trace runs
-///   from 35 km north-east of the epicentre back to the epicentre [M].
+///   from 35 km north-east of the epicentre back to the epicentre \[M\].
 pub fn kumamoto_2016() -> Result<Rupture> {
     let (lat, lon, depth) = (32.754, 130.763, 12.0);
     let (strike, dip, rake, length, width) = (224.0f64, 65.0f64, -142.0, 35.0, 18.0);
@@ -51,7 +51,7 @@ mod tests {
         let (rrup, rjb) = r.distances(32.754, 130.763);
         assert!(rjb < 1e-6, "rjb {rjb}");
         assert!(rrup < 12.0, "rrup {rrup}");
-        // Mashiki (≈ 32.79 N, 130.82 E [M]) lies on the rupture's surface
+        // Mashiki (≈ 32.79 N, 130.82 E \[M\]) lies on the rupture's surface
         // projection or near it.
         let (_, rjb) = r.distances(32.79, 130.82);
         assert!(rjb < 5.0, "rjb {rjb}");

@@ -2,18 +2,18 @@
 //! region.
 //!
 //! Scales (`severity_scales.md` in the project's hazard data; items marked
-//! [M] there were recalled from memory and are flagged here too):
+//! \[M\] there were recalled from memory and are flagged here too):
 //!
 //! * JMA seismic intensity from PGV (cm/s), Fujimoto & Midorikawa (2005),
 //!   J. Social Safety Sci. 7:241–246, as used by J-SHIS:
 //!   I = 2.002 + 2.603 log10 PGV − 0.213 (log10 PGV)² when that is > 4,
 //!   otherwise I = 2.165 + 2.262 log10 PGV. JMA classes 0–7 with 5−/5+/6−/6+.
 //! * MMI from PGA (cm/s²) or PGV (cm/s), Worden et al. (2012), BSSA
-//!   102:204–221 [M].
+//!   102:204–221 \[M\].
 //! * Saffir–Simpson category from the 1-min sustained wind, thresholds in
 //!   knots 34, 64, 83, 96, 113, 137 (CLIMADA `SAFFIR_SIM_CAT`).
 //! * Flood depth ranks of the Japanese MLIT hazard maps: < 0.5, 0.5–3,
-//!   3–5, 5–10, ≥ 10 m [M].
+//!   3–5, 5–10, ≥ 10 m \[M\].
 //!
 //! The 1–5 level (a design proposal, not a standard):
 //!
@@ -58,7 +58,7 @@ pub fn jma_class(i: f64) -> &'static str {
     }
 }
 
-/// MMI from PGA in g (Worden et al. 2012) [M].
+/// MMI from PGA in g (Worden et al. 2012) \[M\].
 pub fn mmi_from_pga(pga_g: f64) -> f64 {
     let y = (pga_g * 980.665).max(1e-12).log10();
     if y <= 1.57 {
@@ -68,7 +68,7 @@ pub fn mmi_from_pga(pga_g: f64) -> f64 {
     }
 }
 
-/// MMI from PGV in cm/s (Worden et al. 2012) [M].
+/// MMI from PGV in cm/s (Worden et al. 2012) \[M\].
 pub fn mmi_from_pgv(pgv_cms: f64) -> f64 {
     let y = pgv_cms.max(1e-12).log10();
     if y <= 0.53 {

@@ -1,9 +1,9 @@
 //! One replica: the discrete-event model that operates the community over
 //! the horizon (sim-core kernel), and its per-replica results.
 //!
-//! Events (sim-core phases in brackets; lower phases run first at equal
-//! times): `SiteFailed` and `SiteRepaired` [0], `UpstreamLost` and
-//! `UpstreamRestored` [0], `Control` [1] every control interval. Each
+//! Events (sim-core phases; lower phases run first at equal
+//! times): `SiteFailed` and `SiteRepaired` (phase 0), `UpstreamLost` and
+//! `UpstreamRestored` (phase 0), `Control` (phase 1) every control interval. Each
 //! `Control` step:
 //!
 //! 1. sets element statuses from damage and the upstream grid: a microgrid's

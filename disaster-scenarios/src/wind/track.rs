@@ -6,7 +6,7 @@
 //! GPL-3; re-implemented from the description, no code copied):
 //!
 //! * a missing central pressure is estimated as
-//!   1026.3401 − 0.05504·lat − 0.03536·lon − 0.7357·v_max[kn] (hPa); as in
+//!   1026.3401 − 0.05504·lat − 0.03536·lon − 0.7357·v_max (kn) (hPa); as in
 //!   CLIMADA's legacy-CSV reader, one missing value makes every node use the
 //!   estimate;
 //! * a missing radius of maximum wind (≤ 0) is the piecewise-linear function
