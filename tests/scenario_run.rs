@@ -519,3 +519,44 @@ fn simbench_profile_from_shared_data() {
     assert_eq!(series[0].0, 1_451_602_800);
     assert!((series[0].1 - 0.276685).abs() < 1e-6);
 }
+
+#[test]
+fn mobile_generator_truck_brings_a_dark_microgrid_back() {
+    let text = r#"
+[scenario]
+name = "truck"
+start = "2024-03-01T00:00:00Z"
+horizon = "12h"
+control_interval = "1h"
+replicas = 1
+[network]
+substation_lat = 54.0
+substation_lon = 10.0
+[hazard]
+kind = "none"
+[upstream]
+blackout = true
+[restoration]
+mobile_generators = 1
+mobile_generator_kw = 400.0
+mobile_fuel_l = 5000.0
+mobile_arrival_h = 5.0
+[[microgrid]]
+name = "village"
+lat = 54.01
+lon = 10.01
+  [[microgrid.load]]
+  id = "clinic"
+  class = "hospital"
+  peak_kw = 200.0
+  lat = 54.01
+  lon = 10.01
+"#;
+    let l = scenario::parse(text, "truck.toml").unwrap();
+    let res = scenario::run(&l, &RunOptions::default()).unwrap();
+    let f = &res.replicas[0].served_fraction;
+    // Dark until the truck connects at 5 h, fully served after.
+    assert!(f[..5].iter().all(|x| *x == 0.0), "{f:?}");
+    assert!(f[5..].iter().all(|x| (x - 1.0).abs() < 1e-9), "{f:?}");
+    assert!(res.replicas[0].max_balance_error_mw < 1e-6);
+}

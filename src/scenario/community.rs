@@ -214,8 +214,12 @@ pub struct Community {
     pub winds: Vec<WindAsset>,
     /// Batteries (initial state) and their generator index in `net`.
     pub batteries: Vec<(Battery, usize, usize)>,
-    /// Diesels (initial state), generator index and microgrid.
+    /// Diesels (initial state), generator index and microgrid. Mobile
+    /// generator slots (one per microgrid, at its PCC bus, out of service
+    /// until a truck arrives) come last, see `mobile`.
     pub diesels: Vec<(Diesel, usize, usize)>,
+    /// Index in `diesels` of each microgrid's mobile-generator slot.
+    pub mobile: Vec<usize>,
     /// Damageable sites.
     pub sites: Vec<Site>,
     /// Substation coordinates.
@@ -637,6 +641,44 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
             });
         }
     }
+    // Mobile generator slots: one per microgrid at its PCC bus.
+    let r = &sc.restoration;
+    let mut mobile = Vec::new();
+    if r.mobile_generators > 0 {
+        if !(r.mobile_generator_kw > 0.0
+            && r.mobile_fuel_l >= 0.0
+            && r.mobile_arrival_h >= 0.0
+            && r.mobile_interval_h >= 0.0)
+        {
+            return Err(bad(format!(
+                "{}: mobile generators: expected mobile_generator_kw > 0, mobile_fuel_l >= 0, mobile_arrival_h >= 0 and mobile_interval_h >= 0",
+                at("mobile_generators")
+            )));
+        }
+        for (mi, mg) in microgrids.iter().enumerate() {
+            let mut g = grid_forming_gen(
+                &format!("{}-mobile", mg.name),
+                mg.pcc_bus,
+                r.mobile_generator_kw / 1000.0,
+            );
+            g.in_service = false;
+            gens.push(g);
+            diesels.push((
+                Diesel {
+                    id: format!("{}-mobile", mg.name),
+                    bus: mg.pcc_bus,
+                    rated_mw: r.mobile_generator_kw / 1000.0,
+                    fuel_l: r.mobile_fuel_l,
+                    f0_l_per_mwh_rated: Diesel::HOMER_F0,
+                    f1_l_per_mwh: Diesel::HOMER_F1,
+                    in_service: false,
+                },
+                gens.len() - 1,
+                mi,
+            ));
+            mobile.push(diesels.len() - 1);
+        }
+    }
     let net = Network::new(
         BASE_MVA,
         buses,
@@ -655,6 +697,7 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
         winds,
         batteries,
         diesels,
+        mobile,
         sites,
         substation: (n.substation_lat, n.substation_lon),
         import_limit_mw: n.import_limit_kw / 1000.0,

@@ -418,6 +418,32 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
     } else {
         None
     };
+    // Mobile generator trucks: to the microgrids with the most critical peak
+    // demand first (ties: scenario order), one per microgrid, arriving
+    // `mobile_arrival_h` after the event and then every `mobile_interval_h`.
+    let mobile_plan: Vec<(usize, f64)> = {
+        let c = &prep.community;
+        let mut order: Vec<usize> = (0..c.microgrids.len()).collect();
+        let crit = |mi: usize| -> f64 {
+            c.loads
+                .iter()
+                .filter(|l| l.microgrid == mi && l.priority == grid_model::Priority::Critical)
+                .map(|l| l.peak_mw)
+                .sum()
+        };
+        order.sort_by(|&a, &b| crit(b).total_cmp(&crit(a)).then(a.cmp(&b)));
+        let r = &resolved.restoration;
+        order
+            .iter()
+            .take(r.mobile_generators as usize)
+            .enumerate()
+            .filter_map(|(k, &mi)| {
+                c.mobile
+                    .get(mi)
+                    .map(|&slot| (slot, r.mobile_arrival_h + k as f64 * r.mobile_interval_h))
+            })
+            .collect()
+    };
     let done = AtomicU64::new(0);
     let cloud_model = MarkovCloudModel::default();
     let upstream = resolved.upstream.clone();
@@ -437,6 +463,7 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         let mut u = || cs.uniform();
         let cloud = cloud_model.factors(prep.steps, interval.as_secs_f64(), &mut u);
         let plan = sim::ReplicaPlan {
+            mobile: mobile_plan.clone(),
             damage,
             upstream_lost,
             upstream_back_h,

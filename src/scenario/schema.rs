@@ -530,6 +530,35 @@ pub struct RestorationSpec {
     /// Hours before crews start work (mobilisation, inspection).
     #[serde(default = "default_mobilisation")]
     pub mobilisation_h: f64,
+    /// Mobile generator trucks sent to the community (0: none).
+    #[serde(default)]
+    pub mobile_generators: u32,
+    /// Rating of one truck (kW).
+    #[serde(default = "default_mobile_kw")]
+    pub mobile_generator_kw: f64,
+    /// Fuel one truck carries (litres; no refuelling is modelled).
+    #[serde(default = "default_mobile_fuel")]
+    pub mobile_fuel_l: f64,
+    /// Hours after the event when the first truck connects; each further
+    /// truck `mobile_interval_h` later.
+    #[serde(default = "default_mobile_arrival")]
+    pub mobile_arrival_h: f64,
+    /// Hours between truck arrivals.
+    #[serde(default = "default_mobile_interval")]
+    pub mobile_interval_h: f64,
+}
+
+fn default_mobile_kw() -> f64 {
+    500.0
+}
+fn default_mobile_fuel() -> f64 {
+    3000.0
+}
+fn default_mobile_arrival() -> f64 {
+    12.0
+}
+fn default_mobile_interval() -> f64 {
+    2.0
 }
 
 fn default_crews() -> u32 {
@@ -548,6 +577,11 @@ impl Default for RestorationSpec {
             crews: default_crews(),
             travel_speed_kmh: default_speed(),
             mobilisation_h: default_mobilisation(),
+            mobile_generators: 0,
+            mobile_generator_kw: default_mobile_kw(),
+            mobile_fuel_l: default_mobile_fuel(),
+            mobile_arrival_h: default_mobile_arrival(),
+            mobile_interval_h: default_mobile_interval(),
         }
     }
 }

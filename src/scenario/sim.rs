@@ -68,6 +68,8 @@ pub struct ReplicaPlan {
     pub upstream_back_h: Option<f64>,
     /// Cloud factor (clear-sky index) per step.
     pub cloud: Vec<f64>,
+    /// Mobile generator trucks: (diesel slot index, arrival hours).
+    pub mobile: Vec<(usize, f64)>,
 }
 
 /// What one replica produces.
@@ -115,6 +117,7 @@ enum Ev {
     Repair(usize),
     UpstreamLost,
     UpstreamBack,
+    MobileArrives(usize),
 }
 
 struct Model<'a> {
@@ -264,6 +267,13 @@ pub fn run_replica(
             )?;
         }
     }
+    for &(slot, h) in &plan.mobile {
+        sim.schedule_at(
+            SimTime::from_millis((h * 3.6e6) as u64),
+            0,
+            Ev::MobileArrives(slot),
+        )?;
+    }
     sim.schedule_periodic(SimTime::ZERO, prep.interval, 1, Ev::Control)?;
     let end_ms = prep.interval.as_millis().max(1) as u64 * prep.steps as u64;
     sim.run_until(SimTime::from_millis(end_ms.saturating_sub(1)))?;
@@ -303,6 +313,18 @@ impl sim_core::sched::Model for Model<'_> {
                 self.out
                     .recorder
                     .log_event(now, "upstream", "upstream_lost", "bulk grid lost");
+            }
+            Ev::MobileArrives(slot) => {
+                if let Some(d) = self.diesels.get_mut(slot) {
+                    d.in_service = true;
+                    let id = d.id.clone();
+                    self.out.recorder.log_event(
+                        now,
+                        &id,
+                        "mobile_generator",
+                        "truck connected at the PCC",
+                    );
+                }
             }
             Ev::UpstreamBack => {
                 self.upstream_up = true;
