@@ -33,6 +33,11 @@
 //! outnumber live ones; while there are none, no validity check runs). An id
 //! never refers to a later event that reuses its slot (until the 32-bit
 //! generation of that one slot wraps, after 4 billion reuses).
+//! Events scheduled with [`Scheduler::schedule_untracked_in_ms`] get no
+//! slot (their slot word is a reserved value), so they skip that
+//! bookkeeping. A pop moves the last entry to the root and defers its
+//! sift-down: when the handler schedules next (the usual case), the new
+//! entry takes the root and sifts down instead, one sift instead of two.
 //! [`Scheduler::reschedule`] is O(pending). Insertion sequences have 48 bits;
 //! when they run out (after 2.8e14 insertions) pending events are renumbered
 //! in key order, which preserves the order.
@@ -1074,6 +1079,63 @@ mod tests {
         assert!(err.to_string().contains("bad event 2"));
         assert_eq!(s.now(), SimTime::from_millis(2));
         assert_eq!(s.scheduler().pending(), 1);
+    }
+
+    #[test]
+    fn untracked_events_keep_order_through_cancel_and_compaction() {
+        // The same schedule twice: once all tracked, once with every fifth
+        // event untracked (and in both runs only the others cancelled). Cancelling tracked events (enough to compact and
+        // to leave stale entries at the top) must not touch untracked ones,
+        // and the order of the rest is the same.
+        fn run(untracked: bool) -> Vec<(u64, u32, bool)> {
+            let mut log = Vec::new();
+            let mut s = Simulation::from_fn(|s: &mut Scheduler<u32>, e: u32| {
+                log.push((s.now().as_millis(), e, s.current().is_some()));
+                if e < 3000 && e.is_multiple_of(4) {
+                    s.schedule_untracked_in_ms(u64::from(e % 13), 0, e + 3000)?;
+                }
+                Ok(())
+            });
+            let mut ids = Vec::new();
+            for i in 0..2000u32 {
+                let delay = u64::from((i * 7919) % 500);
+                if untracked && i % 5 == 1 {
+                    s.scheduler_mut()
+                        .schedule_untracked_in_ms(delay, (i % 3) as u16, i)
+                        .expect("s");
+                } else {
+                    let id = s
+                        .scheduler_mut()
+                        .schedule_in_ms(delay, (i % 3) as u16, i)
+                        .expect("s");
+                    ids.push((i, id));
+                }
+            }
+            for (i, id) in &ids {
+                if i % 6 != 2 && i % 5 != 1 {
+                    assert!(s.cancel(*id));
+                }
+            }
+            assert!(s.scheduler_mut().heap.keys().len() < 1500, "compacted");
+            s.run_events(300).expect("run");
+            for (i, id) in &ids {
+                if i % 6 == 2 && i % 5 != 1 {
+                    let _ = s.cancel(*id);
+                }
+            }
+            s.run().expect("run");
+            assert!(s.scheduler().is_empty());
+            drop(s);
+            log
+        }
+        let tracked = run(false);
+        let mixed = run(true);
+        assert_eq!(tracked.len(), mixed.len());
+        for (a, b) in tracked.iter().zip(&mixed) {
+            assert_eq!((a.0, a.1), (b.0, b.1));
+            let untracked = b.1 >= 3000 || b.1 % 5 == 1;
+            assert_eq!(b.2, !untracked, "current() of event {}", b.1);
+        }
     }
 
     #[test]

@@ -467,5 +467,5 @@ const GOLDEN_STREAM: Golden = (
     0x35a,                 // below(1000) = 858
     0xadb7_c3cf_64ac_5640, // replica_seed(42, 3)
 );
-const GOLDEN_ZIGGURAT: (u64, u64) = (0, 0);
-const GOLDEN_PHOLD: (u64, u64, u64) = (100_000, 1_101_391, 0xee44_23f7_d099_95f8);
+const GOLDEN_ZIGGURAT: (u64, u64) = (0x3ff7_95a4_7904_350f, 0x9400_d3c9_7c2a_3183);
+const GOLDEN_PHOLD: (u64, u64, u64) = (100_000, 1_099_343, 0xbe7c_967d_ade7_122e);
