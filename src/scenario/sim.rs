@@ -506,7 +506,7 @@ impl Model<'_> {
                     p_inj[c.winds[i].bus] += a * share;
                 }
             }
-            grid_by_island.push((ii, set.grid_mw, slack_bus));
+            grid_by_island.push((ii, slack_bus));
         }
         // Power flow: losses, and the slack's actual output. The slack unit
         // (the upstream grid, else the battery or diesel at the island's slack
@@ -544,7 +544,7 @@ impl Model<'_> {
             });
             let extras = pf.slack_injections_mw();
             let mut settled = true;
-            for (j, (ii, _grid_mw, slack_bus)) in grid_by_island.iter().enumerate() {
+            for (j, (ii, slack_bus)) in grid_by_island.iter().enumerate() {
                 if collapsed[j] {
                     continue;
                 }
@@ -686,7 +686,7 @@ impl Model<'_> {
                 break;
             }
         }
-        for (j, (_, _, slack_bus)) in grid_by_island.iter().enumerate() {
+        for (j, (_, slack_bus)) in grid_by_island.iter().enumerate() {
             if collapsed[j] {
                 continue;
             }
