@@ -271,3 +271,130 @@ fn resolved_scenario_with_a_track_file_runs_from_its_output_folder() {
     let _ = std::fs::remove_dir_all(out);
     let _ = std::fs::remove_dir_all(out2);
 }
+
+#[test]
+fn hazard_fragility_prints_the_hazus_worked_values() {
+    let st = bin()
+        .args(["hazard", "fragility", "--class", "ESS1", "--pga", "0.3"])
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    let out = String::from_utf8_lossy(&st.stdout);
+    for line in [
+        "slight,0.8390",
+        "moderate,0.5246",
+        "extensive,0.1838",
+        "complete,0.0073",
+    ] {
+        assert!(out.contains(line), "{out}");
+    }
+    let st = bin()
+        .args(["hazard", "fragility", "--class", "NOPE", "--pga", "0.3"])
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&st.stderr).contains("unknown fragility class `NOPE`"));
+}
+
+#[test]
+fn hazard_gmpe_csv_round_trip_and_bad_rows() {
+    let dir = tmp("gmpe");
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.csv");
+    std::fs::write(
+        &input,
+        "rup_mag,rup_rake,rup_hypo_depth,dist_rrup,dist_rjb,site_vs30\n7.0,180,10,20,19,760\n6.0,0,8,50,49,400\n",
+    )
+    .unwrap();
+    let out = dir.join("out.csv");
+    let st = bin()
+        .args(["hazard", "gmpe", "--model", "bssa14", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    for col in [
+        "pga_g",
+        "pga_sigma_total_ln",
+        "pga_sigma_inter_ln",
+        "pga_sigma_intra_ln",
+        "pgv_cms",
+        "pgv_sigma_total_ln",
+    ] {
+        assert!(header.contains(col), "{header}");
+    }
+    assert_eq!(lines.count(), 2);
+    // A non-numeric cell is reported with its place.
+    std::fs::write(
+        &input,
+        "rup_mag,rup_rake,rup_hypo_depth,dist_rrup,dist_rjb,site_vs30\n7.0,180,10,twenty,19,760\n",
+    )
+    .unwrap();
+    let st = bin()
+        .args(["hazard", "gmpe", "--model", "bssa14", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&st.stderr);
+    assert!(
+        err.contains("in.csv") && err.contains(":2") && err.contains("twenty"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn hazard_wind_reproduces_climada_from_the_raw_track() {
+    let data = root().join("disaster-scenarios/tests/data/tc_wind");
+    let dir = tmp("wind");
+    std::fs::create_dir_all(&dir).unwrap();
+    let expected =
+        std::fs::read_to_string(data.join("climada_brb_windfield_all_centroids.csv")).unwrap();
+    let mut sites = String::from("id,lat,lon\n");
+    let mut want = Vec::new();
+    for l in expected.lines().skip(1) {
+        let f: Vec<&str> = l.split(',').collect();
+        sites.push_str(&format!("{},{},{}\n", f[0], f[1], f[2]));
+        want.push(f[3].parse::<f64>().unwrap());
+    }
+    std::fs::write(dir.join("sites.csv"), sites).unwrap();
+    let out = dir.join("out.csv");
+    let st = bin()
+        .args(["hazard", "wind", "--model", "h08", "--track"])
+        .arg(data.join("climada_trac_brb_test.csv"))
+        .arg("--sites")
+        .arg(dir.join("sites.csv"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next().unwrap(), "id,lat,lon,max_wind_ms");
+    let got: Vec<f64> = lines
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(got.len(), 296);
+    for (g, w) in got.iter().zip(&want) {
+        // CLIMADA (climada 6.1.0) end to end from the raw track: 1e-3 m/s.
+        assert!((g - w).abs() < 1e-3, "{g} vs {w}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
