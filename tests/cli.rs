@@ -176,6 +176,7 @@ fn run_writes_every_output_and_a_summary() {
         "events.parquet",
         "summary.json",
         "scenario.resolved.toml",
+        "network.geojson",
         "resilience_curve.png",
         "resilience_curve.svg",
         "restoration_curve.png",
@@ -184,6 +185,9 @@ fn run_writes_every_output_and_a_summary() {
     ] {
         assert!(out.join(f).exists(), "{f} missing");
     }
+    let g: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("network.geojson")).unwrap()).unwrap();
+    assert_eq!(g["type"], "FeatureCollection");
+    assert!(g["features"].as_array().unwrap().len() > 10);
     let s: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     for m in [

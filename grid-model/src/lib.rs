@@ -24,6 +24,7 @@
 
 pub mod assets;
 pub mod error;
+pub mod export;
 pub mod matpower;
 pub mod network;
 pub mod ops;

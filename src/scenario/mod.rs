@@ -179,6 +179,8 @@ pub struct RunResults {
     pub dt_h: f64,
     /// Per replica: the damaged sites with failure and repair times.
     pub damages: Vec<Vec<hazard::SiteDamage>>,
+    /// The community's network as built (all in service).
+    pub network: grid_model::Network,
 }
 
 /// Resolves the time frame: (start unix seconds, UTC offset seconds,
@@ -569,6 +571,7 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
         replicas,
         dt_h,
         damages,
+        network: prep.community.net.clone(),
     })
 }
 
@@ -615,6 +618,11 @@ pub fn write_outputs(res: &RunResults, dir: &Path) -> Result<Vec<PathBuf>, Scena
     let text = serde_json::to_string_pretty(&summary_json(res)).map_err(|e| o(e.to_string()))?;
     std::fs::write(&sj, text + "\n").map_err(|e| o(format!("{}: {e}", sj.display())))?;
     written.push(sj);
+    let gj = dir.join("network.geojson");
+    let geo = serde_json::to_string(&grid_model::export::to_geojson(&res.network))
+        .map_err(|e| o(e.to_string()))?;
+    std::fs::write(&gj, geo + "\n").map_err(|e| o(format!("{}: {e}", gj.display())))?;
+    written.push(gj);
     let rs = dir.join("scenario.resolved.toml");
     let toml_text = toml::to_string_pretty(&res.resolved).map_err(|e| o(e.to_string()))?;
     std::fs::write(&rs, toml_text).map_err(|e| o(format!("{}: {e}", rs.display())))?;
