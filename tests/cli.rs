@@ -185,7 +185,8 @@ fn run_writes_every_output_and_a_summary() {
     ] {
         assert!(out.join(f).exists(), "{f} missing");
     }
-    let g: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("network.geojson")).unwrap()).unwrap();
+    let g: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("network.geojson")).unwrap()).unwrap();
     assert_eq!(g["type"], "FeatureCollection");
     assert!(g["features"].as_array().unwrap().len() > 10);
     let s: serde_json::Value =

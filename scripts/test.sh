@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Every test of blackstart: the Rust workspace (cargo test, release profile,
+# one build shared with the binaries and the wheel), then the Python package
+# (one maturin wheel built from the same target directory, installed into a
+# project-local virtual environment, tested with pytest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test --workspace --release --locked
+
+venv=.venv-test
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install -q --disable-pip-version-check "maturin==1.16.0" "polars==2.1.0" "pytest==9.2.0"
+rm -rf target/wheels
+"$venv/bin/maturin" build --release --locked -m py-bindings/Cargo.toml -o target/wheels
+"$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/blackstart-*.whl
+"$venv/bin/python" -m pytest -q py-bindings/tests
