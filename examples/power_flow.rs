@@ -9,7 +9,7 @@ use blackstart::grid_model::pf::{Init, PfOptions, PowerFlow};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "examples/cases/case118.m".into());
+        .unwrap_or_else(|| "grid-model/tests/data/case118.m".into());
     let mut net = matpower::read_file(&path)?;
     let opts = PfOptions {
         init: Init::Case,

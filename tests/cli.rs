@@ -23,7 +23,7 @@ fn tmp(tag: &str) -> PathBuf {
 fn pf_writes_the_reference_csv_formats() {
     let out = tmp("pf");
     let st = bin()
-        .args(["pf", "examples/cases/case9.m", "--out"])
+        .args(["pf", "grid-model/tests/data/case9.m", "--out"])
         .arg(&out)
         .current_dir(root())
         .output()
@@ -55,7 +55,13 @@ fn pf_writes_the_reference_csv_formats() {
 #[test]
 fn pf_json_has_the_documented_keys() {
     let st = bin()
-        .args(["pf", "examples/cases/case118.m", "--json", "--repeat", "3"])
+        .args([
+            "pf",
+            "grid-model/tests/data/case118.m",
+            "--json",
+            "--repeat",
+            "3",
+        ])
         .current_dir(root())
         .output()
         .unwrap();
@@ -82,7 +88,7 @@ fn pf_json_has_the_documented_keys() {
 fn dc_pf_writes_angles_only() {
     let out = tmp("dc");
     let st = bin()
-        .args(["pf", "examples/cases/case9.m", "--dc", "--out"])
+        .args(["pf", "grid-model/tests/data/case9.m", "--dc", "--out"])
         .arg(&out)
         .current_dir(root())
         .output()
@@ -111,7 +117,7 @@ fn bad_input_exits_2_with_the_place() {
         "{err}"
     );
     let st = bin()
-        .args(["pf", "examples/cases/case9.m", "--tol", "-1"])
+        .args(["pf", "grid-model/tests/data/case9.m", "--tol", "-1"])
         .current_dir(root())
         .output()
         .unwrap();
@@ -132,7 +138,7 @@ fn non_convergence_exits_3() {
     let dir = tmp("nc");
     std::fs::create_dir_all(&dir).unwrap();
     // case9 with every load multiplied by 10: no solution.
-    let text = std::fs::read_to_string(root().join("examples/cases/case9.m")).unwrap();
+    let text = std::fs::read_to_string(root().join("grid-model/tests/data/case9.m")).unwrap();
     let text = text
         .replace("\t5\t1\t90\t30\t", "\t5\t1\t900\t300\t")
         .replace("\t7\t1\t100\t35\t", "\t7\t1\t1000\t350\t")

@@ -222,21 +222,8 @@ impl FragilityLibrary {
             .comment(Some(b'#'))
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
-        let header: Vec<String> = rdr
-            .headers()
-            .map_err(|e| crate::gmpe::csvio::csv_error(name, &e))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let col = |c: &str| {
-            header
-                .iter()
-                .position(|h| h == c)
-                .ok_or_else(|| HazardError::Missing {
-                    file: name.to_string(),
-                    name: c.to_string(),
-                })
-        };
+        let header = crate::gmpe::csvio::Header::read(&mut rdr, name)?;
+        let col = |c: &str| header.require(c);
         let [ci, cd, ch, cim, cu, cf, cds, cm, cb, cs] = [
             col("class")?,
             col("description")?,

@@ -26,21 +26,8 @@ pub fn read_sites_from<R: std::io::Read>(reader: R, name: &str) -> Result<Vec<Si
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(reader);
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| crate::gmpe::csvio::csv_error(name, &e))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let col = |c: &str| {
-        header
-            .iter()
-            .position(|h| h == c)
-            .ok_or_else(|| HazardError::Missing {
-                file: name.to_string(),
-                name: c.to_string(),
-            })
-    };
+    let header = crate::gmpe::csvio::Header::read(&mut rdr, name)?;
+    let col = |c: &str| header.require(c);
     let (iid, ilat, ilon) = (col("id")?, col("lat")?, col("lon")?);
     let mut out = Vec::new();
     for rec in rdr.records() {

@@ -12,7 +12,7 @@ import blackstart
 from blackstart import _blackstart
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CASE9 = ROOT / "examples" / "cases" / "case9.m"
+CASE9 = ROOT / "grid-model" / "tests" / "data" / "case9.m"
 REF9 = ROOT / "grid-model" / "tests" / "data" / "ref" / "case9_bus.csv"
 
 

@@ -542,15 +542,7 @@ type Cells = (Vec<(f64, f64, f64)>, (f64, f64));
 
 /// A 40 x 40 grid over the sites' bounding box (padded) with `f(lat, lon)`.
 fn grid_cells(c: &Community, f: impl Fn(f64, f64) -> f64) -> Cells {
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for s in &c.sites {
-        x0 = x0.min(s.lon);
-        x1 = x1.max(s.lon);
-        y0 = y0.min(s.lat);
-        y1 = y1.max(s.lat);
-    }
-    let pad = ((x1 - x0).max(y1 - y0) * 0.15).max(0.01);
-    let (x0, x1, y0, y1) = (x0 - pad, x1 + pad, y0 - pad, y1 + pad);
+    let (x0, x1, y0, y1) = super::plots::padded_bounds(c.sites.iter().map(|s| (s.lon, s.lat)));
     let n = 40;
     let (cw, ch) = ((x1 - x0) / n as f64, (y1 - y0) / n as f64);
     let mut cells = Vec::with_capacity(n * n);

@@ -164,6 +164,21 @@ pub struct Footprint {
     pub trace_label: String,
 }
 
+/// The bounding box `(lon0, lon1, lat0, lat1)` of `points` (lon, lat),
+/// padded by 15 % of its larger side (at least 0.01 degree): the extent of
+/// the damage map and of the hazard grid drawn on it.
+pub fn padded_bounds(points: impl IntoIterator<Item = (f64, f64)>) -> (f64, f64, f64, f64) {
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for (lon, lat) in points {
+        x0 = x0.min(lon);
+        x1 = x1.max(lon);
+        y0 = y0.min(lat);
+        y1 = y1.max(lat);
+    }
+    let pad = ((x1 - x0).max(y1 - y0) * 0.15).max(0.01);
+    (x0 - pad, x1 + pad, y0 - pad, y1 + pad)
+}
+
 /// The parts of a polyline inside a box, as runs of densified points.
 fn clip_runs(pts: &[(f64, f64)], x0: f64, x1: f64, y0: f64, y1: f64) -> Vec<Vec<(f64, f64)>> {
     let inside = |p: (f64, f64)| p.0 >= x0 && p.0 <= x1 && p.1 >= y0 && p.1 <= y1;
@@ -199,15 +214,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE).map_err(err)?;
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for p in pts {
-        x0 = x0.min(p.lon);
-        x1 = x1.max(p.lon);
-        y0 = y0.min(p.lat);
-        y1 = y1.max(p.lat);
-    }
-    let pad = ((x1 - x0).max(y1 - y0) * 0.15).max(0.01);
-    let (x0, x1, y0, y1) = (x0 - pad, x1 + pad, y0 - pad, y1 + pad);
+    let (x0, x1, y0, y1) = padded_bounds(pts.iter().map(|p| (p.lon, p.lat)));
     let vmax = fp
         .cells
         .iter()

@@ -41,19 +41,9 @@ pub fn read_ibtracs_from<R: std::io::Read>(reader: R, name: &str, sid: &str) -> 
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(reader);
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| crate::gmpe::csvio::csv_error(name, &e))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let col = |c: &str| header.iter().position(|h| h == c);
-    let need = |c: &str| {
-        col(c).ok_or_else(|| HazardError::Missing {
-            file: name.to_string(),
-            name: c.to_string(),
-        })
-    };
+    let header = crate::gmpe::csvio::Header::read(&mut rdr, name)?;
+    let col = |c: &str| header.get(c);
+    let need = |c: &str| header.require(c);
     let (isid, itime, ilat, ilon) = (need("SID")?, need("ISO_TIME")?, need("LAT")?, need("LON")?);
     let (iuw, iww, iup, iwp, irmw, ipoci) = (
         col("USA_WIND"),
@@ -63,15 +53,7 @@ pub fn read_ibtracs_from<R: std::io::Read>(reader: R, name: &str, sid: &str) -> 
         col("USA_RMW"),
         col("USA_POCI"),
     );
-    let mut t = Track {
-        time_s: vec![],
-        lat: vec![],
-        lon: vec![],
-        pcen_hpa: vec![],
-        penv_hpa: vec![],
-        rmax_nm: vec![],
-        vmax_kn: vec![],
-    };
+    let mut t = Track::default();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| crate::gmpe::csvio::csv_error(name, &e))?;
         let line = rec.position().map_or(0, |p| p.line());

@@ -118,6 +118,41 @@ pub fn read_table<R: Read>(reader: R, name: &str, default_vs30: Option<f64>) -> 
     Ok(InputTable { header, rows })
 }
 
+/// The header row of a CSV file, for looking columns up by name.
+pub(crate) struct Header {
+    names: Vec<String>,
+    file: String,
+}
+
+impl Header {
+    /// Reads the header row of `rdr`; `name` names the file in errors.
+    pub(crate) fn read<R: Read>(rdr: &mut csv::Reader<R>, name: &str) -> Result<Header> {
+        let names = rdr
+            .headers()
+            .map_err(|e| csv_error(name, &e))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        Ok(Header {
+            names,
+            file: name.to_string(),
+        })
+    }
+
+    /// The index of column `c`, if present.
+    pub(crate) fn get(&self, c: &str) -> Option<usize> {
+        self.names.iter().position(|h| h == c)
+    }
+
+    /// The index of column `c`, or a `Missing` error naming the file.
+    pub(crate) fn require(&self, c: &str) -> Result<usize> {
+        self.get(c).ok_or_else(|| HazardError::Missing {
+            file: self.file.clone(),
+            name: c.to_string(),
+        })
+    }
+}
+
 pub(crate) fn csv_error(name: &str, e: &csv::Error) -> HazardError {
     let line = e.position().map_or(0, |p| p.line());
     match e.kind() {

@@ -36,7 +36,7 @@ pub const ONE_LAT_M: f64 = 111_120.0;
 pub const EARTH_OMEGA: f64 = 7.29e-5;
 
 /// A best track at its original time steps (CLIMADA units: hPa, kn, nm).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Track {
     /// Time of each node, seconds since 1970-01-01T00:00Z.
     pub time_s: Vec<i64>,
@@ -138,21 +138,8 @@ impl Track {
         let mut rdr = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .from_reader(reader);
-        let header: Vec<String> = rdr
-            .headers()
-            .map_err(|e| crate::gmpe::csvio::csv_error(name, &e))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let col = |c: &str| {
-            header
-                .iter()
-                .position(|h| h == c)
-                .ok_or_else(|| HazardError::Missing {
-                    file: name.to_string(),
-                    name: c.to_string(),
-                })
-        };
+        let header = crate::gmpe::csvio::Header::read(&mut rdr, name)?;
+        let col = |c: &str| header.require(c);
         let [ilat, ilon, itime, ipc, ipe, irm, ivm] = [
             col("cgps_lat")?,
             col("cgps_lon")?,
@@ -162,15 +149,7 @@ impl Track {
             col("rmax")?,
             col("vmax")?,
         ];
-        let mut t = Track {
-            time_s: vec![],
-            lat: vec![],
-            lon: vec![],
-            pcen_hpa: vec![],
-            penv_hpa: vec![],
-            rmax_nm: vec![],
-            vmax_kn: vec![],
-        };
+        let mut t = Track::default();
         for rec in rdr.records() {
             let rec = rec.map_err(|e| crate::gmpe::csvio::csv_error(name, &e))?;
             let line = rec.position().map_or(0, |p| p.line());

@@ -3,7 +3,7 @@
 A thin Python face over the Rust engine (no logic is re-implemented here):
 
 >>> import blackstart
->>> net = blackstart.Network.from_matpower("examples/cases/case9.m")
+>>> net = blackstart.Network.from_matpower("grid-model/tests/data/case9.m")
 >>> pf = net.power_flow()
 >>> pf.converged, pf.bus.columns
 (True, ['bus_id', 'vm_pu', 'va_deg'])
