@@ -1,0 +1,1 @@
+//! blackstart ontology: a knowledge graph of grid, places, facilities and hazards in oxigraph.
