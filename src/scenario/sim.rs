@@ -478,6 +478,7 @@ impl Model<'_> {
                 diesels: dsls.iter().map(|&d| (d, &self.diesels[d])).collect(),
                 grid_import_mw: grid,
                 losses_mw: losses_est,
+                exchange_mw: 0.0,
             };
             let cmds = self.policy.decide(&view);
             let set = settle(&view, &cmds);

@@ -43,6 +43,19 @@ pub enum Command {
         /// Switch index.
         switch: usize,
     },
+    /// Exchange power between two microgrids over a closed path (tie line
+    /// or the surviving distribution network): the sending microgrid's
+    /// controller raises its output by `p_mw`, the receiving one counts
+    /// `p_mw` less path losses as supply. On a device this is the setpoint
+    /// of the interconnection controller.
+    Transfer {
+        /// Sending microgrid index.
+        from: usize,
+        /// Receiving microgrid index.
+        to: usize,
+        /// Power leaving the sender (MW, >= 0).
+        p_mw: f64,
+    },
 }
 
 /// One load's demand this interval.
@@ -77,6 +90,10 @@ pub struct IslandView<'a> {
     pub grid_import_mw: Option<f64>,
     /// Estimated network losses (MW).
     pub losses_mw: f64,
+    /// Planned net import from other microgrids (MW; negative = export).
+    /// Zero for a whole island; set on a microgrid's own view when it
+    /// shares energy with others (see [`Command::Transfer`]).
+    pub exchange_mw: f64,
 }
 
 /// A response strategy: decides each energised island's commands each
@@ -164,11 +181,11 @@ impl Policy for PriorityShedding {
         }
         if v.grid_import_mw.is_some() {
             // Connected: charge batteries from surplus renewables only.
-            let surplus = (v.renewable_mw - demand - v.losses_mw).max(0.0);
+            let surplus = (v.renewable_mw + v.exchange_mw - demand - v.losses_mw).max(0.0);
             charge(v, surplus, &mut cmds);
             return cmds;
         }
-        let net = demand + v.losses_mw - v.renewable_mw;
+        let net = demand + v.losses_mw - v.renewable_mw - v.exchange_mw;
         if net > 0.0 {
             let bmax: Vec<f64> = v
                 .batteries
@@ -244,6 +261,8 @@ pub struct Settlement {
     pub curtailed_mw: f64,
     /// Losses covered (MW).
     pub losses_mw: f64,
+    /// Realised exchange with other microgrids (MW, + import).
+    pub exchange_mw: f64,
 }
 
 impl Settlement {
@@ -252,7 +271,8 @@ impl Settlement {
         let supply = self.renewable_used_mw
             + self.battery_mw.iter().map(|p| p.max(0.0)).sum::<f64>()
             + self.diesel_mw.iter().sum::<f64>()
-            + self.grid_mw;
+            + self.grid_mw
+            + self.exchange_mw;
         let use_ = self.served_mw.iter().sum::<f64>()
             + self.battery_mw.iter().map(|p| (-p).max(0.0)).sum::<f64>()
             + self.losses_mw;
@@ -286,7 +306,9 @@ pub fn settle(v: &IslandView<'_>, cmds: &[Command]) -> Settlement {
                     dset[i] = p_mw;
                 }
             }
-            Command::OpenSwitch { .. } | Command::CloseSwitch { .. } => {}
+            Command::OpenSwitch { .. }
+            | Command::CloseSwitch { .. }
+            | Command::Transfer { .. } => {}
         }
     }
     let bmax_d: Vec<f64> = v
@@ -314,9 +336,15 @@ pub fn settle(v: &IslandView<'_>, cmds: &[Command]) -> Settlement {
         .collect();
     let renewable = v.renewable_mw.max(0.0);
     let losses = v.losses_mw.max(0.0);
+    let mut exchange = if v.exchange_mw.is_finite() {
+        v.exchange_mw
+    } else {
+        0.0
+    };
     // Imbalance: positive = deficit.
     let mut gap = served.iter().sum::<f64>() + losses
         - renewable
+        - exchange
         - bset.iter().sum::<f64>()
         - dset.iter().sum::<f64>();
     let mut grid = 0.0;
@@ -354,6 +382,18 @@ pub fn settle(v: &IslandView<'_>, cmds: &[Command]) -> Settlement {
     if gap < 0.0 {
         curtailed = (-gap).min(renewable);
         gap += curtailed;
+    }
+    if gap < 0.0 && exchange > 0.0 {
+        // An import that cannot be absorbed is refused (the sender keeps it).
+        let cut = (-gap).min(exchange);
+        exchange -= cut;
+        gap += cut;
+    }
+    if gap > 0.0 && exchange < 0.0 {
+        // An export the island cannot supply is cut before its own loads.
+        let cut = gap.min(-exchange);
+        exchange += cut;
+        gap -= cut;
     }
     if gap > 0.0 {
         // Shed by priority: normal, essential, critical; the sheddable part
@@ -399,6 +439,7 @@ pub fn settle(v: &IslandView<'_>, cmds: &[Command]) -> Settlement {
         renewable_used_mw: renewable - curtailed,
         curtailed_mw: curtailed,
         losses_mw: losses_covered,
+        exchange_mw: exchange,
     }
 }
 
@@ -456,6 +497,7 @@ mod tests {
             diesels: vec![],
             grid_import_mw: None,
             losses_mw: 0.0,
+            exchange_mw: 0.0,
         };
         // Battery gives at most 0.5 MW: 0.5 MW of 1.0 MW must be shed.
         let s = settle(&v, &[]);
@@ -479,6 +521,7 @@ mod tests {
             diesels: vec![],
             grid_import_mw: None,
             losses_mw: 0.01,
+            exchange_mw: 0.0,
         };
         let s = settle(&v, &[]);
         let room = b.max_charge_mw(1.0);
@@ -498,6 +541,7 @@ mod tests {
             diesels: vec![],
             grid_import_mw: None,
             losses_mw: 0.0,
+            exchange_mw: 0.0,
         };
         let cmds = PriorityShedding::default().decide(&v);
         let s = settle(&v, &cmds);
@@ -519,6 +563,7 @@ mod tests {
             diesels: vec![],
             grid_import_mw: Some(10.0),
             losses_mw: 0.0,
+            exchange_mw: 0.0,
         };
         let s = settle(
             &v,
@@ -530,5 +575,42 @@ mod tests {
         assert!((s.battery_mw[0] - b.max_discharge_mw(1.0)).abs() < 1e-12);
         assert!((s.grid_mw - (1.0 - s.battery_mw[0])).abs() < 1e-12);
         assert!(s.balance_error_mw().abs() < 1e-9);
+    }
+
+    #[test]
+    fn export_is_cut_before_own_loads_and_unusable_import_is_refused() {
+        // Loads total 1.0 MW (0.3 critical); no local sources: an export of
+        // 0.5 MW cannot be supplied at all and is cut, loads are shed.
+        let v = IslandView {
+            dt_h: 1.0,
+            loads: loads(),
+            renewable_mw: 0.0,
+            batteries: vec![],
+            diesels: vec![],
+            grid_import_mw: None,
+            losses_mw: 0.0,
+            exchange_mw: -0.5,
+        };
+        let s = settle(&v, &[]);
+        assert_eq!(s.exchange_mw, 0.0);
+        assert!(s.served_mw.iter().all(|&x| x == 0.0));
+        assert!(s.balance_error_mw().abs() < 1e-12);
+        // 1.6 MW of import into a 1.0 MW island: 0.6 MW is refused.
+        let v2 = IslandView {
+            exchange_mw: 1.6,
+            ..v.clone()
+        };
+        let s2 = settle(&v2, &[]);
+        assert!((s2.exchange_mw - 1.0).abs() < 1e-12);
+        assert!((s2.served_mw.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // 0.4 MW of import serves the critical load (0.3 MW) first.
+        let v3 = IslandView {
+            exchange_mw: 0.4,
+            ..v
+        };
+        let s3 = settle(&v3, &[]);
+        assert!((s3.served_mw[0] - 0.3).abs() < 1e-12, "{:?}", s3.served_mw);
+        assert!((s3.served_mw.iter().sum::<f64>() - 0.4).abs() < 1e-12);
+        assert!(s3.balance_error_mw().abs() < 1e-12);
     }
 }
