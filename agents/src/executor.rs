@@ -1,0 +1,246 @@
+//! The executor: turns a plan into [`Command`]s, refusing what cannot be
+//! done.
+
+use grid_model::network::Priority;
+use grid_model::ops::{Command, IslandView, Policy, PriorityShedding};
+
+use crate::observe::{EdgeKind, Observation, class_index};
+use crate::plan::{Plan, Transfer};
+use crate::roles::GridReport;
+
+/// What the executor did with a plan.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Execution {
+    /// Commands for the simulator or the devices.
+    pub commands: Vec<Command>,
+    /// Transfers carried out.
+    pub accepted: Vec<Transfer>,
+    /// Refusals, in words (a transfer over a broken or unusable path, or
+    /// over capacity).
+    pub refused: Vec<String>,
+    /// Planned net import per microgrid (MW).
+    pub exchange_mw: Vec<f64>,
+}
+
+/// The executor.
+///
+/// 1. Every transfer is checked: each edge of its path must be usable now
+///    (intact, and in the grid analyzer's report) and the transfers' power
+///    on each edge must stay within its capacity; otherwise the transfer is
+///    refused and the refusal logged.
+/// 2. Switches: the switches of the edges of accepted paths are closed;
+///    other closed tie switches are opened, and so are closed feeder (PCC)
+///    switches used for sharing that no accepted path needs (feeders are
+///    left alone while the upstream grid feeds the hub).
+/// 3. Each microgrid's units and loads: the plan's dispatch when it has one
+///    (the optimal planner), clamped to every battery, diesel and fuel
+///    limit; otherwise the local controller, [`PriorityShedding`], on the
+///    microgrid's own view with the planned exchange.
+/// 4. A [`Command::Transfer`] per accepted transfer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Executor {
+    /// The local controller of each microgrid.
+    pub local: PriorityShedding,
+}
+
+impl Executor {
+    /// Carries out a plan.
+    pub fn execute(&mut self, obs: &Observation, grid: &GridReport, plan: &Plan) -> Execution {
+        let mut ex = Execution {
+            exchange_mw: vec![0.0; obs.microgrids.len()],
+            ..Execution::default()
+        };
+        let mut used = vec![0.0f64; obs.edges.len()];
+        for t in &plan.transfers {
+            let bad: Vec<&str> = t
+                .path
+                .iter()
+                .filter(|&&e| !grid.usable.iter().any(|u| u.edge == e))
+                .map(|&e| obs.edges.get(e).map_or("?", |x| x.id.as_str()))
+                .collect();
+            if t.path.is_empty() || !bad.is_empty() || !(t.sent_mw.is_finite() && t.sent_mw >= 0.0)
+            {
+                ex.refused.push(format!(
+                    "refused {:.3} MW from {} to {}: path {} is broken or not usable now",
+                    t.sent_mw,
+                    name(obs, t.from),
+                    name(obs, t.to),
+                    if bad.is_empty() {
+                        "(empty)".to_string()
+                    } else {
+                        bad.join(", ")
+                    }
+                ));
+                continue;
+            }
+            let over = t
+                .path
+                .iter()
+                .find(|&&e| used[e] + t.sent_mw > obs.edges[e].capacity_mw * (1.0 + 1e-6) + 1e-9);
+            if let Some(&e) = over {
+                ex.refused.push(format!(
+                    "refused {:.3} MW from {} to {}: {} would carry {:.3} MW over its {:.3} MW capacity",
+                    t.sent_mw,
+                    name(obs, t.from),
+                    name(obs, t.to),
+                    obs.edges[e].id,
+                    used[e] + t.sent_mw,
+                    obs.edges[e].capacity_mw
+                ));
+                continue;
+            }
+            for &e in &t.path {
+                used[e] += t.sent_mw;
+            }
+            ex.exchange_mw[t.from] -= t.sent_mw;
+            ex.exchange_mw[t.to] += t.delivered_mw;
+            ex.accepted.push(t.clone());
+        }
+        // Switches.
+        let mut need = vec![false; obs.edges.len()];
+        for t in &ex.accepted {
+            for &e in &t.path {
+                need[e] = true;
+            }
+        }
+        for (e, edge) in obs.edges.iter().enumerate() {
+            if need[e] {
+                if !edge.closed {
+                    ex.commands.push(Command::CloseSwitch {
+                        switch: edge.switch,
+                    });
+                }
+            } else if edge.closed {
+                let sharing_feeder = edge.kind == EdgeKind::Feeder && !grid.hub_fed;
+                if edge.kind == EdgeKind::Tie || sharing_feeder {
+                    ex.commands.push(Command::OpenSwitch {
+                        switch: edge.switch,
+                    });
+                }
+            }
+        }
+        // Units and loads.
+        for (m, mg) in obs.microgrids.iter().enumerate() {
+            let planned = plan
+                .dispatch
+                .as_ref()
+                .and_then(|d| d.get(m).copied().flatten());
+            if let Some(d) = planned {
+                // Batteries in proportion to their available power.
+                if d.battery_mw >= 0.0 {
+                    let caps: Vec<f64> = mg
+                        .batteries
+                        .iter()
+                        .map(|(_, b)| b.max_discharge_mw(obs.dt_h))
+                        .collect();
+                    split(&caps, d.battery_mw, |k, p| {
+                        ex.commands.push(Command::SetBattery {
+                            battery: mg.batteries[k].0,
+                            p_mw: p,
+                        });
+                    });
+                } else {
+                    let caps: Vec<f64> = mg
+                        .batteries
+                        .iter()
+                        .map(|(_, b)| b.max_charge_mw(obs.dt_h))
+                        .collect();
+                    split(&caps, -d.battery_mw, |k, p| {
+                        ex.commands.push(Command::SetBattery {
+                            battery: mg.batteries[k].0,
+                            p_mw: -p,
+                        });
+                    });
+                }
+                let caps: Vec<f64> = mg.diesels.iter().map(|(_, g)| g.max_mw(obs.dt_h)).collect();
+                split(&caps, d.diesel_mw, |k, p| {
+                    ex.commands.push(Command::SetDiesel {
+                        diesel: mg.diesels[k].0,
+                        p_mw: p,
+                    });
+                });
+                for l in &mg.loads {
+                    let f = d.shed[class_index(l.priority)];
+                    if f > 1e-9 {
+                        ex.commands.push(Command::ShedLoad {
+                            load: l.load,
+                            fraction: f.clamp(0.0, 1.0),
+                        });
+                    }
+                }
+            } else {
+                let view = IslandView {
+                    dt_h: obs.dt_h,
+                    loads: mg.loads.clone(),
+                    renewable_mw: if mg.can_form_grid() || mg.upstream_connected {
+                        mg.renewable_mw
+                    } else {
+                        0.0
+                    },
+                    batteries: mg.batteries.iter().map(|(k, b)| (*k, b)).collect(),
+                    diesels: mg.diesels.iter().map(|(k, d)| (*k, d)).collect(),
+                    grid_import_mw: mg.upstream_connected.then_some(mg.import_limit_mw),
+                    losses_mw: mg.losses_mw,
+                    exchange_mw: ex.exchange_mw[m],
+                };
+                let mut cmds = self.local.decide(&view);
+                // A microgrid that only imports sheds, critical last, what
+                // the import cannot cover (the local controller sheds only
+                // by its storage reserve rule).
+                if !mg.can_form_grid() && !mg.upstream_connected {
+                    shed_to(mg, ex.exchange_mw[m].max(0.0), &mut cmds);
+                }
+                ex.commands.extend(cmds);
+            }
+        }
+        for t in &ex.accepted {
+            ex.commands.push(Command::Transfer {
+                from: t.from,
+                to: t.to,
+                p_mw: t.sent_mw,
+            });
+        }
+        ex
+    }
+}
+
+fn name(obs: &Observation, m: usize) -> &str {
+    obs.microgrids.get(m).map_or("?", |x| x.name.as_str())
+}
+
+/// Splits `total` over units with the given limits, in proportion to them,
+/// never above a unit's limit.
+fn split(caps: &[f64], total: f64, mut emit: impl FnMut(usize, f64)) {
+    let sum: f64 = caps.iter().map(|c| c.max(0.0)).sum();
+    let total = total.clamp(0.0, sum);
+    for (k, c) in caps.iter().enumerate() {
+        let p = if sum > 0.0 {
+            (total * c.max(0.0) / sum).min(c.max(0.0))
+        } else {
+            0.0
+        };
+        emit(k, p);
+    }
+}
+
+/// Sheds loads (normal, essential, then critical) down to `supply_mw`.
+fn shed_to(mg: &crate::observe::MicrogridState, supply_mw: f64, cmds: &mut Vec<Command>) {
+    let mut left = supply_mw;
+    for cls in [Priority::Critical, Priority::Essential, Priority::Normal] {
+        for l in mg.loads.iter().filter(|l| l.priority == cls) {
+            let p = l.p_mw.max(0.0);
+            if p <= 0.0 {
+                continue;
+            }
+            let served = p.min(left);
+            left -= served;
+            let f = 1.0 - served / p;
+            if f > 1e-12 {
+                cmds.push(Command::ShedLoad {
+                    load: l.load,
+                    fraction: f,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The `priority` strategy: a greedy, critical-first sharing heuristic.
+
+use crate::plan::{Plan, PlanError, PlanInput, Router, Strategy, Transfer, own_position};
+
+/// Greedy critical-first sharing.
+///
+/// Every interval, among islanded microgrids that can reach each other:
+///
+/// 1. each microgrid's own supply this interval (renewables, plus what its
+///    batteries and diesels can give) is allocated to its own demand,
+///    critical first ([`own_position`]); what it cannot cover is its deficit
+///    per class, what is left its spare power;
+/// 2. a microgrid may give only while its energy over the planning horizon
+///    (renewables + storage + fuel, from the energy analyzer) exceeds its
+///    own critical and essential demand over the horizon, by `margin`
+///    (default 10 %); it gives at most its spare power and at most that
+///    energy surplus spread over the horizon;
+/// 3. deficits are served class by class (critical, then essential; normal
+///    loads are not served by sharing), the largest deficit first; each is
+///    taken from the donor with the most spare power, over the path with
+///    the fewest edges that still has capacity, until the deficit or the
+///    donors are exhausted.
+///
+/// Ties are broken by microgrid index, so the plan is deterministic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorityHeuristic {
+    /// Required energy margin of a donor over its own critical + essential
+    /// horizon demand (fraction).
+    pub margin: f64,
+}
+
+impl Default for PriorityHeuristic {
+    fn default() -> Self {
+        PriorityHeuristic { margin: 0.1 }
+    }
+}
+
+impl Strategy for PriorityHeuristic {
+    fn name(&self) -> &'static str {
+        "priority"
+    }
+
+    fn plan(&mut self, input: &PlanInput<'_>) -> Result<Plan, PlanError> {
+        let obs = input.obs;
+        let horizon_h: f64 = obs.periods_h.iter().sum::<f64>().max(obs.dt_h);
+        let mut plan = Plan {
+            strategy: "priority".into(),
+            confidence: 0.8,
+            ..Plan::default()
+        };
+        let mut router = Router::new(input.grid);
+        let mut notes = Vec::new();
+        for group in &input.grid.groups {
+            let mut deficit = Vec::new();
+            let mut spare = Vec::new();
+            for &m in group {
+                let (d, s) = own_position(obs, m);
+                let mg = &obs.microgrids[m];
+                let mut need = 0.0;
+                for (k, h) in obs.periods_h.iter().enumerate() {
+                    let f = mg.demand_forecast_mw.get(k).copied().unwrap_or([0.0; 3]);
+                    need += (f[0] + f[1]) * h;
+                }
+                let e = &input.energy.positions[m];
+                let have = e.stored_mwh
+                    + e.fuel_mwh
+                    + obs
+                        .periods_h
+                        .iter()
+                        .enumerate()
+                        .map(|(k, h)| mg.renewable_forecast_mw.get(k).copied().unwrap_or(0.0) * h)
+                        .sum::<f64>();
+                let surplus_e = have - need * (1.0 + self.margin);
+                let give = if surplus_e > 0.0 && mg.can_form_grid() {
+                    s.min(surplus_e / horizon_h)
+                } else {
+                    0.0
+                };
+                deficit.push((m, d));
+                spare.push((m, give.max(0.0)));
+            }
+            for class in 0..2 {
+                let mut order: Vec<(usize, f64)> = deficit
+                    .iter()
+                    .map(|(m, d)| (*m, d[class]))
+                    .filter(|(_, d)| *d > 1e-9)
+                    .collect();
+                order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                for (to, mut want) in order {
+                    loop {
+                        let Some(di) = spare
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, (m, s))| *m != to && *s > 1e-9)
+                            .max_by(|a, b| a.1.1.total_cmp(&b.1.1).then(b.1.0.cmp(&a.1.0)))
+                            .map(|(i, _)| i)
+                        else {
+                            break;
+                        };
+                        let from = spare[di].0;
+                        // Ask for enough sent power to deliver `want` over
+                        // a lossy path; the router caps it by capacity.
+                        let ask = spare[di].1.min(want * 1.2);
+                        let Some((path, sent, delivered)) = router.route(from, to, ask) else {
+                            // No path with capacity from this donor.
+                            spare[di].1 = 0.0;
+                            continue;
+                        };
+                        let delivered_used = delivered.min(want);
+                        let sent_used = if delivered > 0.0 {
+                            sent * delivered_used / delivered
+                        } else {
+                            0.0
+                        };
+                        spare[di].1 -= sent_used;
+                        want -= delivered_used;
+                        let cls = ["critical", "essential"][class];
+                        plan.transfers.push(Transfer {
+                            from,
+                            to,
+                            sent_mw: sent_used,
+                            delivered_mw: delivered_used,
+                            path,
+                            reason: format!(
+                                "{} cannot cover its {cls} load; {} has spare power and energy beyond its own critical and essential need",
+                                obs.microgrids[to].name, obs.microgrids[from].name
+                            ),
+                        });
+                        if want <= 1e-9 {
+                            break;
+                        }
+                    }
+                    if want > 1e-9 {
+                        notes.push(format!(
+                            "{:.3} MW of {} {} load left unserved: no donor or path capacity",
+                            want,
+                            obs.microgrids[to].name,
+                            ["critical", "essential"][class]
+                        ));
+                    }
+                }
+            }
+        }
+        plan.rationale = if plan.transfers.is_empty() {
+            "no microgrid with a critical or essential deficit has a donor it can reach".into()
+        } else {
+            let mut s = format!(
+                "greedy critical-first sharing: {} transfer(s), {:.3} MW delivered",
+                plan.transfers.len(),
+                plan.transfers.iter().map(|t| t.delivered_mw).sum::<f64>()
+            );
+            for n in notes {
+                s.push_str("; ");
+                s.push_str(&n);
+            }
+            s
+        };
+        Ok(plan)
+    }
+}

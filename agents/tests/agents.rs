@@ -1,0 +1,469 @@
+//! Agents: the LP against a hand-solved case, market conservation and
+//! priority, executor limits and refusals, the decision log.
+
+use agents::market::{Ask, Bid, clear};
+use agents::observe::{EdgeKind, HazardState, MicrogridState, Node, Observation, PathEdge};
+use agents::plan::{Dispatch, Plan, PlanInput, Strategy, Transfer};
+use agents::roles::{Agent, DisasterAnalyzer, EnergyAnalyzer, GridAnalyzer};
+use agents::{Executor, Market, OptimalPlanner, Pipeline, PriorityHeuristic};
+use grid_model::network::Priority;
+use grid_model::ops::{Battery, Command, Diesel, LoadDemand};
+
+fn battery(id: usize, energy: f64, power: f64, soc: f64) -> (usize, Battery) {
+    (
+        id,
+        Battery {
+            id: format!("b{id}"),
+            bus: 0,
+            energy_mwh: energy,
+            power_mw: power,
+            eta_charge: 1.0,
+            eta_discharge: 1.0,
+            soc,
+            soc_min: 0.0,
+            soc_max: 1.0,
+            soh: 1.0,
+            in_service: true,
+        },
+    )
+}
+
+fn load(id: usize, p: f64, pr: Priority) -> LoadDemand {
+    LoadDemand {
+        load: id,
+        p_mw: p,
+        priority: pr,
+        sheddable: 0.0,
+    }
+}
+
+fn mg(
+    name: &str,
+    loads: Vec<LoadDemand>,
+    batteries: Vec<(usize, Battery)>,
+    periods: usize,
+) -> MicrogridState {
+    let mut d = [0.0; 3];
+    for l in &loads {
+        d[agents::observe::class_index(l.priority)] += l.p_mw;
+    }
+    MicrogridState {
+        name: name.into(),
+        lat: 0.0,
+        lon: 0.0,
+        upstream_connected: false,
+        import_limit_mw: 0.0,
+        loads,
+        renewable_mw: 0.0,
+        batteries,
+        diesels: Vec::new(),
+        losses_mw: 0.0,
+        demand_forecast_mw: vec![d; periods],
+        renewable_forecast_mw: vec![0.0; periods],
+        damaged_sites: (0, 1),
+    }
+}
+
+fn tie(cap: f64, loss: f64, intact: bool) -> PathEdge {
+    PathEdge {
+        id: "tie-a-b".into(),
+        kind: EdgeKind::Tie,
+        a: Node::Mg(0),
+        b: Node::Mg(1),
+        capacity_mw: cap,
+        loss_frac: loss,
+        intact,
+        switch: 7,
+        closed: false,
+    }
+}
+
+/// A (battery 2 MWh / 2 MW, no load) and B (no source; 0.45 MW critical,
+/// 0.5 MW normal) joined by a 1 MW tie losing 10 %; one 1-h period; no
+/// outage expected beyond the horizon.
+fn two_microgrids(intact: bool) -> Observation {
+    Observation {
+        time_ms: 0,
+        replica: 0,
+        dt_h: 1.0,
+        periods_h: vec![1.0],
+        microgrids: vec![
+            mg("a", vec![], vec![battery(0, 2.0, 2.0, 1.0)], 1),
+            mg(
+                "b",
+                vec![
+                    load(0, 0.45, Priority::Critical),
+                    load(1, 0.5, Priority::Normal),
+                ],
+                vec![],
+                1,
+            ),
+        ],
+        edges: vec![tie(1.0, 0.1, intact)],
+        hazard: HazardState {
+            kind: "none".into(),
+            severity: 3,
+            hours_since_event: 0.0,
+            upstream_up: false,
+            substation_ok: false,
+            damaged: vec![],
+        },
+    }
+}
+
+#[test]
+fn lp_matches_the_hand_solution() {
+    let obs = two_microgrids(true);
+    let mut dis = DisasterAnalyzer {
+        assumed_outage_h: 0.0,
+        min_remaining_h: 0.0,
+    }
+    .run(&obs);
+    dis.expected_restore_h = vec![0.0, 0.0];
+    let en = EnergyAnalyzer.run(&obs);
+    let gr = GridAnalyzer.run(&obs);
+    assert_eq!(gr.groups, vec![vec![0, 1]]);
+    let input = PlanInput {
+        obs: &obs,
+        disaster: &dis,
+        energy: &en,
+        grid: &gr,
+    };
+    let sol = OptimalPlanner::default().solve(&input).unwrap();
+    // By hand: the tie is the bottleneck. Sending f delivers 0.9 f; B's
+    // critical load (0.45 MW) needs f = 0.5, and the rest of the capacity
+    // (0.5 MW sent, 0.45 delivered) serves normal load, worth more than
+    // the 0.01 terminal value of the energy kept in A. So f = 1.0,
+    // A discharges 1.0 MW, B serves 0.45 critical and 0.45 normal.
+    let (_, da, _) = sol.dispatch.iter().find(|d| d.0 == 0).unwrap();
+    let (_, _, sb) = sol.dispatch.iter().find(|d| d.0 == 1).unwrap();
+    assert!((da.battery_mw - 1.0).abs() < 1e-7, "{da:?}");
+    assert!((sb[0] - 0.45).abs() < 1e-7, "{sb:?}");
+    assert!((sb[1] - 0.0).abs() < 1e-9);
+    assert!((sb[2] - 0.45).abs() < 1e-7, "{sb:?}");
+    assert_eq!(sol.flows.len(), 1);
+    assert!((sol.flows[0].3 - 1.0).abs() < 1e-7);
+    assert!((sol.net_import_mw[1] - 0.9).abs() < 1e-7);
+    assert!((sol.net_import_mw[0] + 1.0).abs() < 1e-7);
+    // Objective: 100 * 0.45 + 1 * 0.45 - 1e-3 * 1 (flow) - 1e-4 * 1
+    // (cycling) + 0.01 * 1 MWh left in A.
+    let expect = 45.0 + 0.45 - 1e-3 - 1e-4 + 0.01;
+    assert!((sol.objective - expect).abs() < 1e-7, "{}", sol.objective);
+}
+
+#[test]
+fn lp_keeps_energy_for_critical_load_beyond_the_horizon() {
+    // One microgrid alone: 1 MWh stored, 0.1 MW critical and 0.5 MW normal
+    // load, one 1-h period, outage expected to last 11 h more: the 1.0 MWh
+    // covers critical load for 10 h (beyond the horizon), so normal load is
+    // not served from storage.
+    let mut obs = two_microgrids(true);
+    obs.microgrids.truncate(1);
+    obs.edges.clear();
+    obs.microgrids[0] = mg(
+        "a",
+        vec![
+            load(0, 0.1, Priority::Critical),
+            load(1, 0.5, Priority::Normal),
+        ],
+        vec![battery(0, 1.0, 2.0, 1.0)],
+        1,
+    );
+    let mut dis = DisasterAnalyzer::default().run(&obs);
+    dis.expected_restore_h = vec![11.0];
+    let en = EnergyAnalyzer.run(&obs);
+    let gr = GridAnalyzer.run(&obs);
+    let input = PlanInput {
+        obs: &obs,
+        disaster: &dis,
+        energy: &en,
+        grid: &gr,
+    };
+    let sol = OptimalPlanner::default().solve(&input).unwrap();
+    let (_, d, s) = sol.dispatch[0];
+    assert!((s[0] - 0.1).abs() < 1e-7);
+    assert!(
+        s[2].abs() < 1e-7,
+        "normal served from reserved energy: {s:?}"
+    );
+    assert!((d.shed[2] - 1.0).abs() < 1e-7);
+}
+
+fn direct_router(loss: f64) -> impl FnMut(usize, usize, f64) -> Option<(Vec<usize>, f64, f64)> {
+    move |_f, _t, p| Some((vec![0], p, p * (1.0 - loss)))
+}
+
+#[test]
+fn market_emergency_serves_critical_first_and_conserves_energy_and_money() {
+    let asks = [
+        Ask {
+            seller: 0,
+            mw: 0.6,
+            price: 80.0,
+        },
+        Ask {
+            seller: 3,
+            mw: 0.4,
+            price: 60.0,
+        },
+    ];
+    let bids = [
+        Bid {
+            buyer: 1,
+            class: 1,
+            mw: 1.0,
+            price: 500.0,
+        },
+        Bid {
+            buyer: 1,
+            class: 0,
+            mw: 0.5,
+            price: 5000.0,
+        },
+        Bid {
+            buyer: 2,
+            class: 0,
+            mw: 0.5,
+            price: 5000.0,
+        },
+    ];
+    let mut r = direct_router(0.1);
+    let out = clear(&asks, &bids, true, 0.25, &mut r);
+    // 1.0 MW sent delivers 0.9 MW: critical bids total 1.0 MW, so all of
+    // it goes to critical load, shared max-min: 0.45 MW each.
+    let to = |b: usize, c: usize| -> f64 {
+        out.iter()
+            .filter(|x| x.trade.buyer == b && x.trade.class == c)
+            .map(|x| x.delivered_mw)
+            .sum()
+    };
+    assert!((to(1, 0) - 0.45).abs() < 1e-9, "{}", to(1, 0));
+    assert!((to(2, 0) - 0.45).abs() < 1e-9);
+    assert_eq!(to(1, 1), 0.0);
+    let sent: f64 = out.iter().map(|x| x.sent_mw).sum();
+    let got: f64 = out.iter().map(|x| x.delivered_mw).sum();
+    assert!((sent - 1.0).abs() < 1e-9);
+    assert!((got - 0.9 * sent).abs() < 1e-12);
+    for x in &out {
+        // Energy: MWh = MW * 0.25 h; money: buyer pays what seller gets,
+        // at the seller's ask in emergency mode.
+        assert!((x.trade.delivered_mwh - x.delivered_mw * 0.25).abs() < 1e-12);
+        assert!((x.trade.payment - x.trade.price * x.trade.delivered_mwh).abs() < 1e-9);
+        let ask = asks.iter().find(|a| a.seller == x.trade.seller).unwrap();
+        assert_eq!(x.trade.price, ask.price);
+    }
+    // The cheaper seller sells first.
+    let s3: f64 = out
+        .iter()
+        .filter(|x| x.trade.seller == 3)
+        .map(|x| x.sent_mw)
+        .sum();
+    assert!((s3 - 0.4).abs() < 1e-9);
+}
+
+#[test]
+fn market_normal_mode_is_a_uniform_price_double_auction() {
+    let asks = [
+        Ask {
+            seller: 0,
+            mw: 1.0,
+            price: 50.0,
+        },
+        Ask {
+            seller: 2,
+            mw: 1.0,
+            price: 200.0,
+        },
+    ];
+    let bids = [
+        Bid {
+            buyer: 1,
+            class: 2,
+            mw: 1.5,
+            price: 100.0,
+        },
+        Bid {
+            buyer: 3,
+            class: 1,
+            mw: 0.5,
+            price: 500.0,
+        },
+    ];
+    let mut r = direct_router(0.0);
+    let out = clear(&asks, &bids, false, 1.0, &mut r);
+    // Bid 500 (0.5) takes from ask 50; bid 100 (1.5) takes the remaining
+    // 0.5 of ask 50 and cannot pay 200. Price = (100 + 50) / 2.
+    let total: f64 = out.iter().map(|x| x.delivered_mw).sum();
+    assert!((total - 1.0).abs() < 1e-12);
+    assert!(
+        out.iter()
+            .all(|x| x.trade.seller == 0 && x.trade.price == 75.0)
+    );
+    let paid: f64 = out.iter().map(|x| x.trade.payment).sum();
+    assert!((paid - 75.0).abs() < 1e-9);
+}
+
+#[test]
+fn executor_refuses_a_broken_path_and_the_log_says_why() {
+    let obs = two_microgrids(false);
+    let gr = GridAnalyzer.run(&obs);
+    assert!(gr.usable.is_empty());
+    assert_eq!(gr.broken, vec![0]);
+    let plan = Plan {
+        strategy: "test".into(),
+        transfers: vec![Transfer {
+            from: 0,
+            to: 1,
+            sent_mw: 0.5,
+            delivered_mw: 0.45,
+            path: vec![0],
+            reason: "test".into(),
+        }],
+        ..Plan::default()
+    };
+    let ex = Executor::default().execute(&obs, &gr, &plan);
+    assert!(ex.accepted.is_empty());
+    assert_eq!(ex.refused.len(), 1);
+    assert!(
+        ex.refused[0].contains("tie-a-b is broken"),
+        "{}",
+        ex.refused[0]
+    );
+    assert!(
+        !ex.commands
+            .iter()
+            .any(|c| matches!(c, Command::Transfer { .. } | Command::CloseSwitch { .. }))
+    );
+    // The pipeline logs it: a strategy that always plans over the tie.
+    struct Stubborn;
+    impl Strategy for Stubborn {
+        fn name(&self) -> &'static str {
+            "stubborn"
+        }
+        fn plan(&mut self, _: &PlanInput<'_>) -> Result<Plan, agents::PlanError> {
+            Ok(Plan {
+                strategy: "stubborn".into(),
+                transfers: vec![Transfer {
+                    from: 0,
+                    to: 1,
+                    sent_mw: 0.5,
+                    delivered_mw: 0.45,
+                    path: vec![0],
+                    reason: "always".into(),
+                }],
+                ..Plan::default()
+            })
+        }
+    }
+    let mut p = Pipeline::with_strategy(
+        Box::new(Stubborn),
+        Executor::default(),
+        DisasterAnalyzer::default(),
+    );
+    p.step(&obs);
+    assert!(
+        p.log()
+            .iter()
+            .any(|r| r.agent == "executor" && r.rationale.contains("broken"))
+    );
+}
+
+#[test]
+fn executor_respects_battery_diesel_fuel_and_line_limits() {
+    let mut obs = two_microgrids(true);
+    obs.dt_h = 0.25;
+    obs.microgrids[0].diesels.push((
+        0,
+        Diesel {
+            id: "d".into(),
+            bus: 0,
+            rated_mw: 0.5,
+            fuel_l: 30.0,
+            f0_l_per_mwh_rated: Diesel::HOMER_F0,
+            f1_l_per_mwh: Diesel::HOMER_F1,
+            in_service: true,
+        },
+    ));
+    let gr = GridAnalyzer.run(&obs);
+    let plan = Plan {
+        strategy: "test".into(),
+        transfers: vec![
+            Transfer {
+                from: 0,
+                to: 1,
+                sent_mw: 0.8,
+                delivered_mw: 0.72,
+                path: vec![0],
+                reason: "first".into(),
+            },
+            Transfer {
+                from: 0,
+                to: 1,
+                sent_mw: 0.5,
+                delivered_mw: 0.45,
+                path: vec![0],
+                reason: "second, over the 1 MW tie".into(),
+            },
+        ],
+        dispatch: Some(vec![
+            Some(Dispatch {
+                battery_mw: 50.0,
+                diesel_mw: 9.0,
+                shed: [0.0; 3],
+            }),
+            None,
+        ]),
+        ..Plan::default()
+    };
+    let ex = Executor::default().execute(&obs, &gr, &plan);
+    assert_eq!(ex.accepted.len(), 1);
+    assert!(ex.refused[0].contains("capacity"), "{:?}", ex.refused);
+    let (_, b) = &obs.microgrids[0].batteries[0];
+    let (_, d) = &obs.microgrids[0].diesels[0];
+    for c in &ex.commands {
+        match *c {
+            Command::SetBattery { p_mw, .. } => {
+                assert!(p_mw <= b.max_discharge_mw(obs.dt_h) + 1e-12);
+                assert!(p_mw >= -b.max_charge_mw(obs.dt_h) - 1e-12);
+            }
+            Command::SetDiesel { p_mw, .. } => {
+                // 30 l of fuel for 15 min: the fuel, not the rating, binds.
+                assert!(p_mw <= d.max_mw(obs.dt_h) + 1e-12);
+                assert!(d.max_mw(obs.dt_h) < 0.5);
+            }
+            _ => {}
+        }
+    }
+    assert!(ex.commands.contains(&Command::CloseSwitch { switch: 7 }));
+}
+
+#[test]
+fn strategies_share_with_the_dark_microgrid_and_none_does_not() {
+    let obs = two_microgrids(true);
+    for (name, expect_share) in [
+        ("none", false),
+        ("priority", true),
+        ("optimal", true),
+        ("market", true),
+    ] {
+        let mut p = Pipeline::new(name, Executor::default(), DisasterAnalyzer::default()).unwrap();
+        let out = p.step(&obs);
+        let shared: f64 = out.exchange_mw[1];
+        assert_eq!(shared > 0.0, expect_share, "{name}: {shared}");
+        if expect_share {
+            // Critical first: what arrives covers B's critical load.
+            assert!(shared >= 0.45 - 1e-6, "{name}: {shared}");
+            // Every logged decision with commands says why.
+            for r in p.log() {
+                assert!(!r.rationale.is_empty());
+            }
+            assert!(
+                p.log()
+                    .iter()
+                    .any(|r| r.agent == "decision_maker" && r.commands.contains("transfer"))
+            );
+        }
+    }
+    // The strategies are usable behind the trait directly too.
+    let _ = (PriorityHeuristic::default(), Market::default());
+}
