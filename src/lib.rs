@@ -16,6 +16,7 @@
 //! The `blackstart` binary (see `src/main.rs`) is the command-line interface.
 
 pub mod scenario;
+pub mod twin;
 
 pub use disaster_scenarios;
 pub use grid_model;

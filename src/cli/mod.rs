@@ -15,6 +15,7 @@ mod hazard;
 mod pf;
 mod profile;
 mod run;
+mod twin;
 
 /// blackstart: simulate energy sharing between microgrids during disasters.
 #[derive(Debug, Parser)]
@@ -34,6 +35,12 @@ enum Command {
     Profile(profile::ProfileArgs),
     /// Run a scenario file: damage, islanding, operation, metrics, plots.
     Run(run::RunArgs),
+    /// Live digital twin: the scenario paced by the wall clock, devices on MQTT.
+    Twin(twin::TwinArgs),
+    /// Play a testbed's devices over MQTT (telemetry, commands, faults).
+    DeviceEmulator(twin::EmulatorArgs),
+    /// Replay a twin recording deterministically.
+    Replay(twin::ReplayArgs),
 }
 
 /// An error that ends the program, with the exit status it maps to.
@@ -71,6 +78,9 @@ pub fn main() -> ExitCode {
         Command::Hazard(args) => hazard::run(args),
         Command::Profile(args) => profile::run(args),
         Command::Run(args) => run::run(args),
+        Command::Twin(args) => twin::run_twin(args),
+        Command::DeviceEmulator(args) => twin::run_emulator(args),
+        Command::Replay(args) => twin::run_replay(args),
     };
     match result {
         Ok(code) => code,

@@ -154,6 +154,23 @@ pub struct RunOptions {
     pub progress: bool,
 }
 
+/// A replacement for [`sim::run_replica`] (the live twin runs the same model
+/// paced by the wall clock, see `crate::twin`).
+#[derive(Clone)]
+pub struct ReplicaRunner(
+    pub std::sync::Arc<
+        dyn Fn(&sim::Prepared, &sim::ReplicaPlan, u32) -> Result<sim::ReplicaResult, ScenarioError>
+            + Send
+            + Sync,
+    >,
+);
+
+impl std::fmt::Debug for ReplicaRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReplicaRunner")
+    }
+}
+
 /// Everything a run produces.
 #[derive(Debug)]
 pub struct RunResults {
@@ -228,6 +245,17 @@ fn time_frame(l: &Loaded) -> Result<(i64, i32, SimDuration, usize), ScenarioErro
 
 /// Runs a scenario.
 pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
+    run_with_runner(l, opts, None)
+}
+
+/// Like [`run`], with each replica run by `runner` instead of
+/// [`sim::run_replica`] when given (the live twin: the same model paced by
+/// the wall clock, see `crate::twin`).
+pub fn run_with_runner(
+    l: &Loaded,
+    opts: &RunOptions,
+    runner: Option<&ReplicaRunner>,
+) -> Result<RunResults, ScenarioError> {
     let mut resolved = l.file.clone();
     if let Some(r) = opts.replicas {
         resolved.scenario.replicas = r;
@@ -471,7 +499,10 @@ pub fn run(l: &Loaded, opts: &RunOptions) -> Result<RunResults, ScenarioError> {
             upstream_back_h,
             cloud,
         };
-        let out = sim::run_replica(&prep, &plan, r).map_err(|e| ScenarioError::Sim(e.to_string()));
+        let out = match runner {
+            Some(f) => (f.0)(&prep, &plan, r),
+            None => sim::run_replica(&prep, &plan, r).map_err(|e| ScenarioError::Sim(e.to_string())),
+        };
         done.fetch_add(1, Ordering::Relaxed);
         if let Some(pb) = &pb {
             pb.inc(1);

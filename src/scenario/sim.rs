@@ -118,6 +118,8 @@ enum Ev {
     UpstreamLost,
     UpstreamBack,
     MobileArrives(usize),
+    /// Live twin only: an outside event for the [`LiveHook`].
+    Live(LiveEvent),
 }
 
 struct Model<'a> {
@@ -138,6 +140,8 @@ struct Model<'a> {
     out: ReplicaResult,
     step: usize,
     rec_keys: Keys,
+    /// Live twin only (None in batch runs).
+    live: Option<LiveSlot<'a>>,
 }
 
 struct Keys {
@@ -175,6 +179,21 @@ pub fn run_replica(
     plan: &ReplicaPlan,
     replica: u32,
 ) -> Result<ReplicaResult, SimError> {
+    let mut sim = build_sim(prep, plan, replica, None)?;
+    let end_ms = prep.interval.as_millis().max(1) as u64 * prep.steps as u64;
+    sim.run_until(SimTime::from_millis(end_ms.saturating_sub(1)))?;
+    let m = sim.into_model();
+    Ok(m.out)
+}
+
+/// The replica's simulation with its initial events scheduled (`live`: the
+/// live twin's hook, None in batch runs).
+fn build_sim<'a>(
+    prep: &'a Prepared,
+    plan: &'a ReplicaPlan,
+    replica: u32,
+    live: Option<LiveSlot<'a>>,
+) -> Result<Simulation<Model<'a>>, SimError> {
     let c = &prep.community;
     let mut rec = Recorder::new(replica);
     let keys = Keys {
@@ -206,6 +225,13 @@ pub fn run_replica(
             reserve_normal: prep.reserves.0,
             reserve_essential: prep.reserves.1,
         }),
+    };
+    let policy = match &live {
+        Some(l) => Box::new(RecordingPolicy {
+            inner: policy,
+            issued: l.issued.clone(),
+        }) as Box<dyn Policy>,
+        None => policy,
     };
     let model = Model {
         prep,
@@ -241,6 +267,7 @@ pub fn run_replica(
         },
         step: 0,
         rec_keys: keys,
+        live,
     };
     let mut sim = Simulation::new(model);
     for d in &plan.damage {
@@ -275,10 +302,7 @@ pub fn run_replica(
         )?;
     }
     sim.schedule_periodic(SimTime::ZERO, prep.interval, 1, Ev::Control)?;
-    let end_ms = prep.interval.as_millis().max(1) as u64 * prep.steps as u64;
-    sim.run_until(SimTime::from_millis(end_ms.saturating_sub(1)))?;
-    let m = sim.into_model();
-    Ok(m.out)
+    Ok(sim)
 }
 
 impl sim_core::sched::Model for Model<'_> {
@@ -334,10 +358,13 @@ impl sim_core::sched::Model for Model<'_> {
             }
             Ev::Control => {
                 if self.step < self.prep.steps {
+                    self.live_call(now, LiveCall::Before);
                     self.control(now)?;
+                    self.live_call(now, LiveCall::After);
                     self.step += 1;
                 }
             }
+            Ev::Live(e) => self.live_call(now, LiveCall::Event(e)),
         }
         Ok(())
     }
@@ -831,4 +858,189 @@ fn interp_cloud(table: &[f64; 11], k: f64) -> f64 {
     let i = (x.floor() as usize).min(9);
     let f = x - i as f64;
     table[i] * (1.0 - f) + table[i + 1] * f
+}
+
+// ---------------------------------------------------------------------------
+// Live-twin hook (issue 9; used by `crate::twin`). Additive: batch runs
+// (`run_replica`) set no hook and behave as before.
+
+/// An outside event for a live replica (e.g. device telemetry), opaque to
+/// the model and handed to its [`LiveHook`].
+pub type LiveEvent = std::sync::Arc<dyn std::any::Any + Send + Sync>;
+
+/// What a [`LiveHook`] sees of a live replica, and may change: a bound
+/// asset's measured state (battery SoC, diesel fuel) is written here.
+pub struct LiveState<'m> {
+    /// Simulation time.
+    pub now: SimTime,
+    /// Control steps done so far.
+    pub step: usize,
+    /// The community.
+    pub community: &'m Community,
+    /// Battery states (same order as `community.batteries`).
+    pub batteries: &'m mut [grid_model::ops::Battery],
+    /// Diesel states (same order as `community.diesels`).
+    pub diesels: &'m mut [grid_model::ops::Diesel],
+    /// Failed sites (same order as `community.sites`).
+    pub failed_sites: &'m [bool],
+    /// Whether the upstream grid is available.
+    pub upstream_up: bool,
+    /// Per load: interrupted at the last control step.
+    pub interrupted: &'m [bool],
+    /// The replica's recorder (events may be logged).
+    pub recorder: &'m mut Recorder,
+}
+
+/// The live twin's view into a replica.
+pub trait LiveHook {
+    /// An injected [`LiveEvent`] is due.
+    fn on_event(&mut self, ev: LiveEvent, st: &mut LiveState<'_>);
+    /// Before each control step: set measured state.
+    fn before_control(&mut self, st: &mut LiveState<'_>);
+    /// After each control step, with the commands the policy issued in it.
+    fn after_control(&mut self, commands: &[grid_model::ops::Command], st: &mut LiveState<'_>);
+}
+
+struct LiveSlot<'a> {
+    hook: &'a mut (dyn LiveHook + 'a),
+    issued: std::sync::Arc<std::sync::Mutex<Vec<grid_model::ops::Command>>>,
+}
+
+/// Wraps the policy to keep the commands it issues for the live hook.
+struct RecordingPolicy<'a> {
+    inner: Box<dyn Policy + 'a>,
+    issued: std::sync::Arc<std::sync::Mutex<Vec<grid_model::ops::Command>>>,
+}
+
+impl Policy for RecordingPolicy<'_> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn decide(&mut self, v: &IslandView<'_>) -> Vec<grid_model::ops::Command> {
+        let cmds = self.inner.decide(v);
+        if let Ok(mut g) = self.issued.lock() {
+            g.extend(cmds.iter().cloned());
+        }
+        cmds
+    }
+}
+
+enum LiveCall {
+    Before,
+    After,
+    Event(LiveEvent),
+}
+
+impl Model<'_> {
+    fn live_call(&mut self, now: SimTime, call: LiveCall) {
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        let mut st = LiveState {
+            now,
+            step: self.step,
+            community: &self.prep.community,
+            batteries: &mut self.batteries,
+            diesels: &mut self.diesels,
+            failed_sites: &self.failed,
+            upstream_up: self.upstream_up,
+            interrupted: &self.interrupted,
+            recorder: &mut self.out.recorder,
+        };
+        match call {
+            LiveCall::Before => {
+                if let Ok(mut g) = live.issued.lock() {
+                    g.clear();
+                }
+                live.hook.before_control(&mut st);
+            }
+            LiveCall::After => {
+                let cmds = live
+                    .issued
+                    .lock()
+                    .map(|mut g| std::mem::take(&mut *g))
+                    .unwrap_or_default();
+                live.hook.after_control(&cmds, &mut st);
+            }
+            LiveCall::Event(e) => live.hook.on_event(e, &mut st),
+        }
+    }
+}
+
+/// Sends outside events to a live replica (any thread).
+#[derive(Clone, Debug)]
+pub struct LiveInjector(sim_core::wallclock::Injector<Ev>);
+
+/// The live replica's receiving side.
+#[derive(Debug)]
+pub struct LiveInbox(sim_core::wallclock::Inbox<Ev>);
+
+/// A connected injector and inbox.
+pub fn live_channel() -> (LiveInjector, LiveInbox) {
+    let (i, b) = sim_core::wallclock::channel();
+    (LiveInjector(i), LiveInbox(b))
+}
+
+impl LiveInjector {
+    /// Injects `ev` for simulation time `at` (phase 0, before the control
+    /// step at the same time); late events are stamped with their arrival
+    /// time (see `sim_core::wallclock`).
+    ///
+    /// # Errors
+    /// When the replica has stopped.
+    pub fn inject_at(
+        &self,
+        at: SimTime,
+        ev: LiveEvent,
+    ) -> Result<(), sim_core::wallclock::InjectError> {
+        self.0.inject_at(at, 0, Ev::Live(ev))
+    }
+
+    /// Injects `ev` at its arrival time.
+    ///
+    /// # Errors
+    /// When the replica has stopped.
+    pub fn inject(&self, ev: LiveEvent) -> Result<(), sim_core::wallclock::InjectError> {
+        self.0.inject(0, Ev::Live(ev))
+    }
+
+    /// Stops the replica after the event being handled.
+    ///
+    /// # Errors
+    /// When the replica has stopped already.
+    pub fn stop(&self) -> Result<(), sim_core::wallclock::InjectError> {
+        self.0.stop()
+    }
+}
+
+/// Runs one replica paced by the wall clock at `speed` (simulated seconds
+/// per wall second) until simulation time `until` (capped at the horizon),
+/// an injected stop, or a handler error; `hook` sees every injected event
+/// and every control step. Returns the replica's results and the wall-clock
+/// report.
+///
+/// # Errors
+/// An invalid speed, or a failure of the model.
+#[allow(clippy::too_many_arguments)]
+pub fn run_replica_live<C: sim_core::wallclock::Clock>(
+    prep: &Prepared,
+    plan: &ReplicaPlan,
+    replica: u32,
+    hook: &mut dyn LiveHook,
+    speed: f64,
+    until: SimTime,
+    inbox: &LiveInbox,
+    clock: &mut C,
+) -> Result<(ReplicaResult, sim_core::wallclock::WallClockReport), SimError> {
+    let slot = LiveSlot {
+        hook,
+        issued: std::sync::Arc::new(std::sync::Mutex::new(Vec::new())),
+    };
+    let mut sim = build_sim(prep, plan, replica, Some(slot))?;
+    let end_ms = prep.interval.as_millis().max(1) as u64 * prep.steps as u64;
+    let until = until.min(SimTime::from_millis(end_ms.saturating_sub(1)));
+    let report = sim_core::wallclock::WallClock::new(speed)?
+        .until(until)
+        .run_with_clock(&mut sim, &inbox.0, clock)?;
+    Ok((sim.into_model().out, report))
 }
