@@ -64,6 +64,36 @@ impl<E> Heap<E> {
         }
     }
 
+    /// Number of entries.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the heap is empty.
+    #[inline(always)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Removes the entry at storage index `i` and restores the heap.
+    pub(crate) fn remove(&mut self, i: usize) -> Option<(u128, u32, E)> {
+        self.settle();
+        let n = self.keys.len();
+        if i >= n {
+            return None;
+        }
+        self.keys.swap(i, n - 1);
+        self.vals.swap(i, n - 1);
+        let k = self.keys.pop()?;
+        let (s, e) = self.vals.pop()?;
+        if i < n - 1 {
+            let j = self.sift_up(i);
+            self.sift_down(j);
+        }
+        Some((k, s, e))
+    }
+
     /// Key and slot word of the smallest entry.
     #[inline(always)]
     pub(crate) fn peek(&mut self) -> Option<(u128, u32)> {
@@ -153,16 +183,6 @@ impl<E> Heap<E> {
             .position(|(k, v)| f(*k, v.0))
     }
 
-    /// Changes the key of entry `i` and restores the heap.
-    pub(crate) fn rekey(&mut self, i: usize, key: u128) {
-        self.settle();
-        if let Some(k) = self.keys.get_mut(i) {
-            *k = key;
-            let j = self.sift_up(i);
-            self.sift_down(j);
-        }
-    }
-
     /// Rewrites every key with `f(key, slot)`; `f` must keep the relative
     /// order of keys (the heap is not restored).
     pub(crate) fn map_keys<F: FnMut(u128, u32) -> u128>(&mut self, mut f: F) {
@@ -247,7 +267,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn heap_sorts_and_rekeys() {
+    fn heap_sorts_and_removes() {
         let mut h = Heap::with_capacity(0);
         let mut x = 12345u64;
         let mut all = Vec::new();
@@ -267,7 +287,8 @@ mod tests {
         for (slot, t) in [(7u32, 0u64), (11, 10_000)] {
             if let Some(i) = h.position(|_, s| s == slot) {
                 let k = pack(t, 0, 1_000_000 + u64::from(slot));
-                h.rekey(i, k);
+                let (_, s, e) = h.remove(i).expect("present");
+                h.push(k, s, e);
                 for a in all.iter_mut() {
                     if a.1 == u64::from(slot) {
                         a.0 = k;

@@ -61,6 +61,7 @@
 
 pub mod error;
 mod heap;
+mod queue;
 pub mod phold;
 pub mod recorder;
 pub mod replica;

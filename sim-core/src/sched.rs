@@ -24,20 +24,24 @@
 //!
 //! # Implementation
 //!
-//! A 4-ary heap of packed keys `time << 64 | phase << 48 | seq` (one `u128`
-//! each) with the payloads in a parallel array, so an event is stored by
-//! value and handling it touches no other memory. A small slot table gives
+//! Keys are packed as `time << 64 | phase << 48 | seq` (one `u128`). The
+//! pending events live in a radix timing wheel in front of a small 4-ary
+//! heap (`queue.rs`): the wheel sorts events by time only, in 6-bit digits
+//! relative to the time of the last event taken out, so scheduling is O(1)
+//! and does not depend on the other pending events; the events of the next
+//! occupied millisecond move to the heap, which orders them by the full key.
+//! The order is therefore exactly that of one heap over all keys (a
+//! property test checks it against a `BTreeMap`). Events are stored by
+//! value, with no allocation per event. A small slot table gives
 //! each pending event an [`EventId`] (slot index plus generation) for
 //! O(1) cancellation: cancelling frees the slot and leaves a stale key that
-//! is skipped when it reaches the top (the heap is compacted when stale keys
+//! is skipped when it reaches the top (the queue is compacted when stale keys
 //! outnumber live ones; while there are none, no validity check runs). An id
 //! never refers to a later event that reuses its slot (until the 32-bit
 //! generation of that one slot wraps, after 4 billion reuses).
 //! Events scheduled with [`Scheduler::schedule_untracked_in_ms`] get no
 //! slot (their slot word is a reserved value), so they skip that
-//! bookkeeping. A pop moves the last entry to the root and defers its
-//! sift-down: when the handler schedules next (the usual case), the new
-//! entry takes the root and sifts down instead, one sift instead of two.
+//! bookkeeping.
 //! [`Scheduler::reschedule`] is O(pending). Insertion sequences have 48 bits;
 //! when they run out (after 2.8e14 insertions) pending events are renumbered
 //! in key order, which preserves the order.
@@ -49,7 +53,8 @@ use std::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SimError;
-use crate::heap::{Heap, PERIODIC_BIT, SEQ_MASK, key_phase, key_seq, key_time, pack};
+use crate::heap::{PERIODIC_BIT, SEQ_MASK, key_phase, key_seq, key_time, pack};
+use crate::queue::Queue;
 use crate::time::{SimDuration, SimTime};
 
 /// The phase of an event: the second component of the ordering key
@@ -92,7 +97,7 @@ struct Periodic<E> {
 /// cancel and reschedule events.
 pub struct Scheduler<E> {
     now: SimTime,
-    heap: Heap<E>,
+    heap: Queue<E>,
     slots: Vec<Slot>,
     periodic: Vec<Option<Periodic<E>>>,
     free: Vec<u32>,
@@ -133,7 +138,7 @@ impl<E> Scheduler<E> {
     pub fn with_capacity(n: usize) -> Self {
         Scheduler {
             now: SimTime::ZERO,
-            heap: Heap::with_capacity(n),
+            heap: Queue::with_capacity(n),
             slots: Vec::with_capacity(n),
             periodic: Vec::new(),
             free: Vec::new(),
@@ -471,7 +476,7 @@ impl<E> Scheduler<E> {
     #[cold]
     fn renumber(&mut self) {
         self.compact();
-        let mut sorted: Vec<u128> = self.heap.keys().to_vec();
+        let mut sorted: Vec<u128> = self.heap.keys();
         sorted.sort_unstable();
         let slots = &mut self.slots;
         // Keys are unique, so the rank of a key is its new sequence number;

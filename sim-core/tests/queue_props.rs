@@ -169,3 +169,128 @@ proptest! {
         prop_assert_eq!(log, expected);
     }
 }
+
+/// Delays across every magnitude of the 64-bit clock: `2^bits - 1` masked
+/// random values, so events land in every level of the timing wheel.
+fn wide_delay() -> impl Strategy<Value = u64> {
+    (0u32..=40, any::<u64>()).prop_map(|(bits, x)| if bits == 0 { 0 } else { x >> (64 - bits) })
+}
+
+#[derive(Clone, Debug)]
+enum WideOp {
+    Schedule {
+        delay: u64,
+        phase: u16,
+    },
+    Cancel(usize),
+    Reschedule(usize, u64),
+    Step,
+    /// `run_until(now + d)`: peeks past the clock, then later schedules may
+    /// land before the next pending event.
+    RunUntil(u64),
+}
+
+fn wide_op() -> impl Strategy<Value = WideOp> {
+    prop_oneof![
+        6 => (wide_delay(), 0u16..3).prop_map(|(delay, phase)| WideOp::Schedule { delay, phase }),
+        1 => any::<usize>().prop_map(WideOp::Cancel),
+        1 => (any::<usize>(), wide_delay()).prop_map(|(k, d)| WideOp::Reschedule(k, d)),
+        3 => Just(WideOp::Step),
+        1 => wide_delay().prop_map(WideOp::RunUntil),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    /// With times spread over 40 bits (and `run_until` peeks in between), the
+    /// execution order equals a `BTreeMap` keyed by (time, phase, seq).
+    #[test]
+    fn wide_times_match_btreemap(ops in proptest::collection::vec(wide_op(), 0..400)) {
+        use std::collections::BTreeMap;
+        let mut log: Vec<(u64, u16, u32)> = Vec::new();
+        let mut sim = Simulation::from_fn(|s: &mut Scheduler<u32>, e: u32| {
+            log.push((s.now().as_millis(), s.current_phase(), e));
+            Ok(())
+        });
+        // (time, phase, seq) -> payload; payload -> key
+        let mut reference: BTreeMap<(u64, u16, u64), u32> = BTreeMap::new();
+        let mut key_of: BTreeMap<u32, (u64, u16, u64)> = BTreeMap::new();
+        let mut seq = 0u64;
+        let mut ids: Vec<(EventId, u32)> = Vec::new();
+        let mut expected: Vec<(u64, u16, u32)> = Vec::new();
+        let mut next_payload = 0u32;
+        let pop_until = |limit: u64,
+                             reference: &mut BTreeMap<(u64, u16, u64), u32>,
+                             key_of: &mut BTreeMap<u32, (u64, u16, u64)>,
+                             expected: &mut Vec<(u64, u16, u32)>,
+                             max: usize| {
+            let mut n = 0;
+            while n < max {
+                match reference.first_key_value() {
+                    Some((k, _)) if k.0 <= limit => {}
+                    _ => break,
+                }
+                if let Some((k, p)) = reference.pop_first() {
+                    key_of.remove(&p);
+                    expected.push((k.0, k.1, p));
+                }
+                n += 1;
+            }
+        };
+        for op in ops {
+            let now = sim.now().as_millis();
+            match op {
+                WideOp::Schedule { delay, phase } => {
+                    let t = now + delay;
+                    let id = sim.schedule_at(SimTime::from_millis(t), phase, next_payload).expect("ok");
+                    reference.insert((t, phase, seq), next_payload);
+                    key_of.insert(next_payload, (t, phase, seq));
+                    seq += 1;
+                    ids.push((id, next_payload));
+                    next_payload += 1;
+                }
+                WideOp::Cancel(k) if !ids.is_empty() => {
+                    let (id, p) = ids[k % ids.len()];
+                    let want = match key_of.remove(&p) {
+                        Some(key) => reference.remove(&key).is_some(),
+                        None => false,
+                    };
+                    prop_assert_eq!(sim.cancel(id), want);
+                }
+                WideOp::Reschedule(k, d) if !ids.is_empty() => {
+                    let (id, p) = ids[k % ids.len()];
+                    let t = now + d;
+                    let ok = sim.scheduler_mut().reschedule(id, SimTime::from_millis(t)).expect("ok");
+                    let want = match key_of.remove(&p) {
+                        Some(old) => {
+                            reference.remove(&old);
+                            reference.insert((t, old.1, seq), p);
+                            key_of.insert(p, (t, old.1, seq));
+                            seq += 1;
+                            true
+                        }
+                        None => false,
+                    };
+                    prop_assert_eq!(ok, want);
+                }
+                WideOp::Step => {
+                    sim.step().expect("ok");
+                    pop_until(u64::MAX, &mut reference, &mut key_of, &mut expected, 1);
+                }
+                WideOp::RunUntil(d) => {
+                    let until = now + d;
+                    sim.run_until(SimTime::from_millis(until)).expect("ok");
+                    pop_until(until, &mut reference, &mut key_of, &mut expected, usize::MAX);
+                    prop_assert_eq!(sim.now().as_millis(), until.max(now));
+                }
+                _ => {}
+            }
+            prop_assert_eq!(sim.scheduler().pending(), reference.len());
+        }
+        sim.run().expect("ok");
+        pop_until(u64::MAX, &mut reference, &mut key_of, &mut expected, usize::MAX);
+        drop(sim);
+        prop_assert_eq!(log, expected);
+    }
+}
