@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 mod hazard;
 mod pf;
 mod profile;
+mod query;
 mod run;
 mod twin;
 
@@ -35,6 +36,8 @@ enum Command {
     Profile(profile::ProfileArgs),
     /// Run a scenario file: damage, islanding, operation, metrics, plots.
     Run(run::RunArgs),
+    /// SPARQL/GeoSPARQL queries over RDF files and a scenario's knowledge graph.
+    Query(query::QueryArgs),
     /// Live digital twin: the scenario paced by the wall clock, devices on MQTT.
     Twin(twin::TwinArgs),
     /// Play a testbed's devices over MQTT (telemetry, commands, faults).
@@ -78,6 +81,7 @@ pub fn main() -> ExitCode {
         Command::Hazard(args) => hazard::run(args),
         Command::Profile(args) => profile::run(args),
         Command::Run(args) => run::run(args),
+        Command::Query(args) => query::run(args),
         Command::Twin(args) => twin::run_twin(args),
         Command::DeviceEmulator(args) => twin::run_emulator(args),
         Command::Replay(args) => twin::run_replay(args),
