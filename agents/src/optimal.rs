@@ -25,15 +25,18 @@
 //! (`r + bd - bc + g + inflow (1-loss) - outflow = sum_c s`; at the hub
 //! without the `r, bd, bc, g, s` terms), the program maximises
 //!
-//! `sum_{m,t,c} h_t w_c s[m,t,c] + sum_m V(reserve[m])
+//! `sum_{m,t,c} h_t w_c d_t s[m,t,c] + sum_m V(reserve[m])
 //!   - 1e-3 sum h_t f - 1e-4 sum h_t (bd + bc)`
 //!
-//! with priority weights `w = (100, 10, 1)` and `V` the value of the energy
+//! with priority weights `w = (100, 10, 1)`, a small discount
+//! `d_t = 1 - 0.0005 * (hours to the middle of period t)` (serving earlier
+//! is better, so a receding horizon never postpones), and `V` the value of
+//! the energy
 //! left at the end of the horizon, `reserve[m] = eta_d E[m,T] + F[m] -
 //! sum_t h_t g[m,t]`: a concave piecewise-linear function whose first
 //! segment (up to the critical demand expected beyond the horizon, from the
-//! disaster analyzer's restoration estimate) is worth `0.999 w_critical`,
-//! the second (the essential demand beyond the horizon) `0.999 w_essential`
+//! disaster analyzer's restoration estimate) is worth `0.98 w_critical`,
+//! the second (the essential demand beyond the horizon) `0.98 w_essential`
 //! and the rest `0.01`. So stored energy is spent on normal loads now only
 //! when it is not needed for critical and essential loads later, and given
 //! to another microgrid only when its path losses are worth it.
@@ -51,6 +54,14 @@ use crate::plan::{Dispatch, Plan, PlanError, PlanInput, Strategy, Transfer};
 
 /// Priority weights (critical, essential, normal) per MWh served.
 pub const WEIGHTS: [f64; 3] = [100.0, 10.0, 1.0];
+
+/// Weight lost per hour of delay within the horizon (0.05 % per hour).
+pub const DISCOUNT_PER_H: f64 = 5e-4;
+
+/// Worth of reserve kept for critical and essential demand beyond the
+/// horizon, relative to serving it (below any in-horizon weight: at most
+/// 1 - 0.0005 * 24 = 0.988 after a day).
+pub const TERMINAL: f64 = 0.98;
 
 /// Receding-horizon LP planner.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,11 +153,17 @@ impl OptimalPlanner {
                 Vec::with_capacity(np),
             );
             let mut e_prev = Expression::from(e0);
+            let mut start_h = 0.0;
             for (t, &h) in periods.iter().enumerate() {
+                // Earlier is better: without this, serving a load now or
+                // later from the same stored energy ties, and a receding
+                // horizon may postpone forever.
+                let disc = 1.0 - DISCOUNT_PER_H * (start_h + 0.5 * h);
+                start_h += h;
                 let d = mg.demand_forecast_mw.get(t).copied().unwrap_or([0.0; 3]);
                 let st = [0, 1, 2].map(|c| vars.add(variable().min(0.0).max(d[c].max(0.0))));
                 for c in 0..3 {
-                    objective += h * WEIGHTS[c] * st[c];
+                    objective += h * WEIGHTS[c] * disc * st[c];
                 }
                 // Without a grid-forming unit of its own the microgrid's
                 // renewables are not counted (grid-following inverters);
@@ -206,8 +223,8 @@ impl OptimalPlanner {
                 vars.add(variable().min(0.0).max(need[1])),
                 vars.add(variable().min(0.0)),
             ];
-            objective += 0.999 * WEIGHTS[0] * tr[0];
-            objective += 0.999 * WEIGHTS[1] * tr[1];
+            objective += TERMINAL * WEIGHTS[0] * tr[0];
+            objective += TERMINAL * WEIGHTS[1] * tr[1];
             objective += 0.01 * tr[2];
             let reserve = eta_d * e_prev + fuel - fuel_used;
             constraints.push((tr[0] + tr[1] + tr[2]).leq(reserve));

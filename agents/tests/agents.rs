@@ -145,9 +145,10 @@ fn lp_matches_the_hand_solution() {
     assert!((sol.flows[0].3 - 1.0).abs() < 1e-7);
     assert!((sol.net_import_mw[1] - 0.9).abs() < 1e-7);
     assert!((sol.net_import_mw[0] + 1.0).abs() < 1e-7);
-    // Objective: 100 * 0.45 + 1 * 0.45 - 1e-3 * 1 (flow) - 1e-4 * 1
-    // (cycling) + 0.01 * 1 MWh left in A.
-    let expect = 45.0 + 0.45 - 1e-3 - 1e-4 + 0.01;
+    // Objective: (100 * 0.45 + 1 * 0.45) discounted to the middle of the
+    // hour, - 1e-3 * 1 (flow) - 1e-4 * 1 (cycling) + 0.01 * 1 MWh left in A.
+    let disc = 1.0 - agents::optimal::DISCOUNT_PER_H * 0.5;
+    let expect = (45.0 + 0.45) * disc - 1e-3 - 1e-4 + 0.01;
     assert!((sol.objective - expect).abs() < 1e-7, "{}", sol.objective);
 }
 

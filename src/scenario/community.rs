@@ -226,6 +226,29 @@ pub struct Community {
     pub substation: (f64, f64),
     /// Upstream import limit (MW).
     pub import_limit_mw: f64,
+    /// Tie lines between microgrids (normally open).
+    pub ties: Vec<Tie>,
+    /// Feeder rating (MW).
+    pub feeder_rating_mw: f64,
+}
+
+/// A normally-open tie line between two microgrids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tie {
+    /// Name (`tie-A-B`).
+    pub name: String,
+    /// One microgrid.
+    pub from: usize,
+    /// The other.
+    pub to: usize,
+    /// Line (branch index).
+    pub branch: usize,
+    /// Switch index.
+    pub switch: usize,
+    /// Damageable site index.
+    pub site: usize,
+    /// Rating (MW).
+    pub rating_mw: f64,
 }
 
 fn priority(s: &str) -> Option<Priority> {
@@ -361,7 +384,7 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
             r,
             x,
             b: 0.0,
-            rate_a_mva: 0.0,
+            rate_a_mva: n.feeder_rating_kw / 1000.0,
             ratio: 0.0,
             shift_deg: 0.0,
             in_service: true,
@@ -641,6 +664,93 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
             });
         }
     }
+    // Tie lines: a line from one PCC bus to a tie-end bus beside the other
+    // microgrid, and a normally-open switch from there to its PCC bus.
+    let mut ties = Vec::new();
+    for (ti, t) in sc.ties.iter().enumerate() {
+        let at_t = at(&format!("tie.{ti}"));
+        let find = |name: &str| microgrids.iter().position(|m: &Microgrid| m.name == name);
+        let (Some(a), Some(b)) = (find(&t.from), find(&t.to)) else {
+            return Err(bad(format!(
+                "{at_t}: [[tie]] {} -> {}: both ends must name a [[microgrid]]",
+                t.from, t.to
+            )));
+        };
+        if a == b || !(t.rating_kw.is_finite() && t.rating_kw > 0.0) {
+            return Err(bad(format!(
+                "{at_t}: [[tie]] {} -> {}: expected two different microgrids and rating_kw > 0",
+                t.from, t.to
+            )));
+        }
+        let (ma, mb) = (microgrids[a].clone(), microgrids[b].clone());
+        let km = match t.length_km {
+            Some(k) if k.is_finite() && k > 0.0 => k,
+            Some(k) => {
+                return Err(bad(format!(
+                    "{at_t}: [[tie]] length_km must be positive, got {k}"
+                )));
+            }
+            None => haversine_km(ma.lat, ma.lon, mb.lat, mb.lon) * n.route_factor,
+        };
+        let (r, x) = line(km);
+        buses.push(Bus {
+            id: next_id,
+            kind: BusKind::Pq,
+            vm: 1.0,
+            va_deg: 0.0,
+            base_kv: n.base_kv,
+            in_service: true,
+            coord: Some(Coord {
+                lon: mb.lon,
+                lat: mb.lat,
+            }),
+            name: Some(format!("tie {}-{} end", ma.name, mb.name)),
+        });
+        next_id += 1;
+        let end = buses.len() - 1;
+        branches.push(Branch {
+            id: format!("tie-{}-{}", ma.name, mb.name),
+            from: ma.pcc_bus,
+            to: end,
+            r,
+            x,
+            b: 0.0,
+            rate_a_mva: t.rating_kw / 1000.0,
+            ratio: 0.0,
+            shift_deg: 0.0,
+            in_service: true,
+        });
+        let branch = branches.len() - 1;
+        switches.push(Switch {
+            id: format!("tie-{}-{}-switch", ma.name, mb.name),
+            from: end,
+            to: mb.pcc_bus,
+            closed: false,
+            in_service: true,
+        });
+        sites.push(Site {
+            id: format!("tie-{}-{}", ma.name, mb.name),
+            kind: SiteKind::Feeder(branch),
+            lat: 0.5 * (ma.lat + mb.lat),
+            lon: 0.5 * (ma.lon + mb.lon),
+            fragility: t
+                .fragility
+                .clone()
+                .unwrap_or_else(|| n.feeder_fragility.clone()),
+            microgrid: Some(a),
+            critical_mw: 0.0,
+            ground_m: sc.microgrids[a].ground_m,
+        });
+        ties.push(Tie {
+            name: format!("tie-{}-{}", ma.name, mb.name),
+            from: a,
+            to: b,
+            branch,
+            switch: switches.len() - 1,
+            site: sites.len() - 1,
+            rating_mw: t.rating_kw / 1000.0,
+        });
+    }
     // Mobile generator slots: one per microgrid at its PCC bus.
     let r = &sc.restoration;
     let mut mobile = Vec::new();
@@ -701,6 +811,8 @@ pub fn build(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<Community
         sites,
         substation: (n.substation_lat, n.substation_lon),
         import_limit_mw: n.import_limit_kw / 1000.0,
+        ties,
+        feeder_rating_mw: n.feeder_rating_kw / 1000.0,
     })
 }
 

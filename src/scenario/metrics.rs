@@ -32,8 +32,10 @@ use std::collections::BTreeMap;
 use super::sim::ReplicaResult;
 
 /// Metric names, in output order.
-pub const METRICS: [&str; 14] = [
+pub const METRICS: [&str; 16] = [
     "energy_not_served_mwh",
+    "critical_served_mwh",
+    "shared_energy_mwh",
     "critical_served_fraction",
     "served_energy_fraction",
     "customer_hours_lost",
@@ -65,6 +67,8 @@ pub fn replica_metrics(res: &ReplicaResult, dt_h: f64) -> BTreeMap<&'static str,
         "energy_not_served_mwh",
         (res.demand_mwh - res.served_mwh).max(0.0),
     );
+    m.insert("critical_served_mwh", res.critical_served_mwh);
+    m.insert("shared_energy_mwh", res.shared_mwh);
     m.insert(
         "critical_served_fraction",
         if res.critical_demand_mwh > 0.0 {

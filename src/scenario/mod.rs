@@ -159,7 +159,7 @@ pub struct RunOptions {
 /// paced by the wall clock, see `crate::twin`).
 #[derive(Clone)]
 pub struct ReplicaRunner(
-    pub std::sync::Arc<
+    pub  std::sync::Arc<
         dyn Fn(&sim::Prepared, &sim::ReplicaPlan, u32) -> Result<sim::ReplicaResult, ScenarioError>
             + Send
             + Sync,
@@ -288,11 +288,12 @@ pub fn run_with_runner(
             }
         }
     }
-    if !matches!(resolved.policy.kind.as_str(), "priority" | "none") {
+    if !agents::STRATEGIES.contains(&resolved.policy.kind.as_str()) {
         return Err(ScenarioError::Invalid(format!(
-            "{}: policy kind `{}` is not known: expected priority or none",
+            "{}: policy kind `{}` is not known: expected one of {}",
             l.at("kind"),
-            resolved.policy.kind
+            resolved.policy.kind,
+            agents::STRATEGIES.join(", ")
         )));
     }
     let base_dir = Path::new(&l.name)
@@ -435,6 +436,7 @@ pub fn run_with_runner(
             resolved.policy.reserve_essential,
         ),
         detail: opts.detail,
+        agents: agent_settings(l, &resolved, interval)?,
     };
     let n = resolved.scenario.replicas;
     let seed = resolved.scenario.seed;
@@ -502,7 +504,9 @@ pub fn run_with_runner(
         };
         let out = match runner {
             Some(f) => (f.0)(&prep, &plan, r),
-            None => sim::run_replica(&prep, &plan, r).map_err(|e| ScenarioError::Sim(e.to_string())),
+            None => {
+                sim::run_replica(&prep, &plan, r).map_err(|e| ScenarioError::Sim(e.to_string()))
+            }
         };
         done.fetch_add(1, Ordering::Relaxed);
         if let Some(pb) = &pb {
@@ -607,6 +611,95 @@ pub fn run_with_runner(
     })
 }
 
+/// The agents' settings from the `[policy]` table.
+fn agent_settings(
+    l: &Loaded,
+    resolved: &ScenarioFile,
+    interval: SimDuration,
+) -> Result<sim::AgentSettings, ScenarioError> {
+    let p = &resolved.policy;
+    let steps = |s: &str, key: &str| -> Result<usize, ScenarioError> {
+        let d: SimDuration = s.parse().map_err(|e| {
+            ScenarioError::Invalid(format!(
+                "{}: {key} `{s}` is not a duration like 1h or 24h: {e}",
+                l.at(key)
+            ))
+        })?;
+        if d.as_millis() < interval.as_millis() {
+            return Err(ScenarioError::Invalid(format!(
+                "{}: {key} `{s}` must be at least the control interval",
+                l.at(key)
+            )));
+        }
+        Ok((d.as_millis() / interval.as_millis().max(1)) as usize)
+    };
+    for (v, key) in [
+        (p.assumed_outage_h, "assumed_outage_h"),
+        (p.min_remaining_h, "min_remaining_h"),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(ScenarioError::Invalid(format!(
+                "{}: {key} must be a number >= 0, got {v}",
+                l.at(key)
+            )));
+        }
+    }
+    Ok(sim::AgentSettings {
+        horizon_steps: steps(&p.horizon, "horizon")?,
+        block_steps: steps(&p.block, "block")?,
+        assumed_outage_h: p.assumed_outage_h,
+        min_remaining_h: p.min_remaining_h,
+        log_decisions: p.log_decisions,
+        hazard_kind: match resolved.hazard {
+            schema::HazardSpec::Earthquake(_) => "earthquake",
+            schema::HazardSpec::Typhoon(_) => "typhoon",
+            schema::HazardSpec::Flood(_) => "flood",
+            schema::HazardSpec::None => "none",
+        }
+        .into(),
+    })
+}
+
+/// The decision log of all replicas as a table: `replica`, `time_h`,
+/// `agent`, `inputs`, `rationale`, `confidence`, `commands` (JSON),
+/// `outcome` (what happened one interval later).
+pub fn decisions_frame(res: &RunResults) -> Result<polars::prelude::DataFrame, ScenarioError> {
+    use polars::prelude::{Column, DataFrame};
+    let all: Vec<&agents::DecisionRecord> = res
+        .replicas
+        .iter()
+        .flat_map(|r| r.decisions.iter())
+        .collect();
+    let col_s = |name: &str, f: &dyn Fn(&agents::DecisionRecord) -> &str| {
+        Column::new(name.into(), all.iter().map(|d| f(d)).collect::<Vec<&str>>())
+    };
+    DataFrame::new(
+        all.len(),
+        vec![
+            Column::new(
+                "replica".into(),
+                all.iter().map(|d| d.replica).collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "time_h".into(),
+                all.iter()
+                    .map(|d| d.time_ms as f64 / 3.6e6)
+                    .collect::<Vec<f64>>(),
+            ),
+            col_s("agent", &|d| d.agent.as_str()),
+            col_s("inputs", &|d| d.inputs.as_str()),
+            col_s("rationale", &|d| d.rationale.as_str()),
+            Column::new(
+                "confidence".into(),
+                all.iter().map(|d| d.confidence).collect::<Vec<f64>>(),
+            ),
+            col_s("commands", &|d| d.commands.as_str()),
+            col_s("outcome", &|d| d.outcome.as_str()),
+        ],
+    )
+    .map_err(|e| ScenarioError::Output(e.to_string()))
+}
+
 /// The summary JSON: `{"scenario", "replicas_run", "seed", "aggregate":
 /// {METRIC: {mean, p5, p50, p95}}, "replicas": [{METRIC: value}]}`.
 pub fn summary_json(res: &RunResults) -> serde_json::Value {
@@ -646,6 +739,15 @@ pub fn write_outputs(res: &RunResults, dir: &Path) -> Result<Vec<PathBuf>, Scena
         .write_events_parquet(&ev)
         .map_err(|e| o(e.to_string()))?;
     written.push(ev);
+    if res.resolved.policy.log_decisions {
+        let dp = dir.join("decisions.parquet");
+        let mut df = decisions_frame(res)?;
+        let f = std::fs::File::create(&dp).map_err(|e| o(format!("{}: {e}", dp.display())))?;
+        polars::prelude::ParquetWriter::new(f)
+            .finish(&mut df)
+            .map_err(|e| o(format!("{}: {e}", dp.display())))?;
+        written.push(dp);
+    }
     let sj = dir.join("summary.json");
     let text = serde_json::to_string_pretty(&summary_json(res)).map_err(|e| o(e.to_string()))?;
     std::fs::write(&sj, text + "\n").map_err(|e| o(format!("{}: {e}", sj.display())))?;

@@ -26,6 +26,9 @@ pub struct ScenarioFile {
     /// Repair crews and dispatch.
     #[serde(default)]
     pub restoration: RestorationSpec,
+    /// Normally-open tie lines between microgrids.
+    #[serde(rename = "tie", default)]
+    pub ties: Vec<TieSpec>,
     /// The response policy.
     #[serde(default)]
     pub policy: PolicySpec,
@@ -118,6 +121,41 @@ pub struct NetworkSpec {
     /// Ground elevation of the substation (m, the flood datum).
     #[serde(default)]
     pub substation_ground_m: f64,
+    /// Thermal rating of each feeder (kW): the capacity of a feeder as a
+    /// sharing path while the upstream grid is down.
+    #[serde(default = "default_feeder_rating")]
+    pub feeder_rating_kw: f64,
+}
+
+/// About 6 MW: a 6.6 kV feeder at roughly 525 A (an assumption typical of
+/// Japanese 6.6 kV distribution lines, not a cited rating).
+fn default_feeder_rating() -> f64 {
+    6000.0
+}
+
+/// A normally-open tie line between two microgrids' PCC buses, closed by
+/// the agents to share energy while the microgrids are islanded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TieSpec {
+    /// One microgrid (name).
+    pub from: String,
+    /// The other microgrid (name).
+    pub to: String,
+    /// Thermal rating (kW).
+    #[serde(default = "default_tie_rating")]
+    pub rating_kw: f64,
+    /// Route length (km); default: the straight-line distance between the
+    /// two PCCs times the network's route factor.
+    #[serde(default)]
+    pub length_km: Option<f64>,
+    /// Fragility class (default: the feeders' class).
+    #[serde(default)]
+    pub fragility: Option<String>,
+}
+
+fn default_tie_rating() -> f64 {
+    1000.0
 }
 
 fn default_kind() -> String {
@@ -586,30 +624,64 @@ impl Default for RestorationSpec {
     }
 }
 
-/// The response policy.
+/// The response policy: the decision maker's strategy and the settings of
+/// the agents (see the `agents` crate).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySpec {
-    /// `priority` (the baseline: each microgrid alone, critical-first
-    /// reserve) or `none` (no reserve: batteries run until empty).
+    /// Strategy: `none` (each microgrid alone, the baseline), `priority`
+    /// (greedy critical-first sharing), `optimal` (receding-horizon LP) or
+    /// `market` (P2P double auction with an emergency mode).
     #[serde(default = "default_policy")]
     pub kind: String,
-    /// SoC fraction under which normal loads are shed while islanded.
+    /// Local controller: SoC fraction under which normal loads are shed
+    /// while islanded.
     #[serde(default = "default_rn")]
     pub reserve_normal: f64,
-    /// SoC fraction under which essential loads are shed while islanded.
+    /// Local controller: SoC fraction under which essential loads are shed
+    /// while islanded.
     #[serde(default = "default_re")]
     pub reserve_essential: f64,
+    /// Planning horizon (e.g. `24h`).
+    #[serde(default = "default_plan_horizon")]
+    pub horizon: String,
+    /// Planning period after the first interval (e.g. `1h`).
+    #[serde(default = "default_plan_block")]
+    pub block: String,
+    /// Disaster analyzer: planned outage length after the event (h).
+    #[serde(default = "default_assumed_outage")]
+    pub assumed_outage_h: f64,
+    /// Disaster analyzer: planned minimum remaining outage while islanded (h).
+    #[serde(default = "default_min_remaining")]
+    pub min_remaining_h: f64,
+    /// Write the decision log (`decisions.parquet`).
+    #[serde(default = "default_true")]
+    pub log_decisions: bool,
 }
 
 fn default_policy() -> String {
-    "priority".into()
+    "none".into()
 }
 fn default_rn() -> f64 {
     0.5
 }
 fn default_re() -> f64 {
     0.25
+}
+fn default_plan_horizon() -> String {
+    "24h".into()
+}
+fn default_plan_block() -> String {
+    "1h".into()
+}
+fn default_assumed_outage() -> f64 {
+    72.0
+}
+fn default_min_remaining() -> f64 {
+    48.0
+}
+fn default_true() -> bool {
+    true
 }
 
 impl Default for PolicySpec {
@@ -618,6 +690,11 @@ impl Default for PolicySpec {
             kind: default_policy(),
             reserve_normal: default_rn(),
             reserve_essential: default_re(),
+            horizon: default_plan_horizon(),
+            block: default_plan_block(),
+            assumed_outage_h: default_assumed_outage(),
+            min_remaining_h: default_min_remaining(),
+            log_decisions: true,
         }
     }
 }

@@ -7,13 +7,21 @@
 //! `Control` step:
 //!
 //! 1. sets element statuses from damage and the upstream grid: a microgrid's
-//!    PCC switch is closed only while its feeder and the substation are up
-//!    and the upstream grid is available (it islands otherwise, and
-//!    re-synchronises when they return); batteries form the grid whenever
-//!    they are in service, diesels while they have fuel;
+//!    PCC switch is closed while its feeder and the substation are up and
+//!    the upstream grid is available (it islands otherwise, and
+//!    re-synchronises when they return), or while the agents use the feeder
+//!    to share energy through the intact substation bus with the upstream
+//!    grid down; a tie switch is closed while the agents use the tie and the
+//!    tie line is intact; batteries form the grid whenever they are in
+//!    service, diesels while they have fuel;
 //! 2. processes the topology (energised islands, one slack each: the
 //!    upstream source, else the grid-forming unit with the most headroom);
-//! 3. asks the policy for each energised island's commands and settles them
+//! 3. runs the agents' pipeline (`agents::Pipeline`: disaster, energy and
+//!    grid analyzers, the decision maker's strategy, the executor) on an
+//!    observation of the community; its switch commands open and close tie
+//!    lines and the PCCs used for sharing through the substation bus (a
+//!    command on a damaged path is refused and logged), and its unit and
+//!    load commands are settled per energised island
 //!    ([`grid_model::ops::settle`]);
 //! 4. runs an AC power flow per island (the slack takes the losses; the
 //!    loss estimate carries to the next step), so that per island
@@ -22,8 +30,10 @@
 //!    step;
 //! 5. integrates storage and fuel and records the step.
 
+use agents::observe::{EdgeKind, HazardState, MicrogridState, Node, Observation, PathEdge};
+use agents::{DecisionRecord, DisasterAnalyzer, Executor, Pipeline};
 use grid_model::network::Priority;
-use grid_model::ops::{IslandView, LoadDemand, Policy, PriorityShedding, settle};
+use grid_model::ops::{Command, IslandView, LoadDemand, PriorityShedding, settle};
 use grid_model::pf::{Init, PfOptions, PowerFlow};
 use grid_model::topology::SlackRule;
 use sim_core::prelude::*;
@@ -55,6 +65,25 @@ pub struct Prepared {
     pub reserves: (f64, f64),
     /// Record per-asset series (false: system only).
     pub detail: bool,
+    /// Settings of the agents.
+    pub agents: AgentSettings,
+}
+
+/// Settings of the agents' pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentSettings {
+    /// Planning horizon in control steps.
+    pub horizon_steps: usize,
+    /// Planning period after the first interval, in control steps.
+    pub block_steps: usize,
+    /// Disaster analyzer: planned outage after the event (h).
+    pub assumed_outage_h: f64,
+    /// Disaster analyzer: planned minimum remaining outage (h).
+    pub min_remaining_h: f64,
+    /// Keep the decision log.
+    pub log_decisions: bool,
+    /// Hazard kind (for the disaster analyzer).
+    pub hazard_kind: String,
 }
 
 /// Per-replica inputs sampled from the hazard and the upstream grid.
@@ -108,6 +137,10 @@ pub struct ReplicaResult {
     /// the class was shed anywhere while another class was still served
     /// above its floor in the same island; used to check the shedding order.
     pub order_violations: u32,
+    /// The agents' decision log.
+    pub decisions: Vec<DecisionRecord>,
+    /// Energy delivered between microgrids by planned transfers (MWh).
+    pub shared_mwh: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -136,7 +169,11 @@ struct Model<'a> {
     loss_est: Vec<f64>,
     pcc_closed: Vec<bool>,
     interrupted: Vec<bool>,
-    policy: Box<dyn Policy + 'a>,
+    pipeline: Pipeline,
+    /// Tie switches the agents hold closed.
+    tie_closed: Vec<bool>,
+    /// PCCs the agents hold closed for sharing through the substation bus.
+    pcc_share: Vec<bool>,
     out: ReplicaResult,
     step: usize,
     rec_keys: Keys,
@@ -158,19 +195,6 @@ struct Keys {
     mg: Vec<EntityKey>,
     batt: Vec<EntityKey>,
     dsl: Vec<EntityKey>,
-}
-
-/// A policy that does nothing: batteries and diesels follow the settlement
-/// (cover deficits to exhaustion), no reserve for critical loads.
-struct NoPolicy;
-
-impl Policy for NoPolicy {
-    fn name(&self) -> &str {
-        "none"
-    }
-    fn decide(&mut self, _v: &IslandView<'_>) -> Vec<grid_model::ops::Command> {
-        Vec::new()
-    }
 }
 
 /// Runs one replica.
@@ -219,20 +243,18 @@ fn build_sim<'a>(
             .collect(),
         dsl: c.diesels.iter().map(|d| rec.entity_key(&d.0.id)).collect(),
     };
-    let policy: Box<dyn Policy> = match prep.policy.as_str() {
-        "none" => Box::new(NoPolicy),
-        _ => Box::new(PriorityShedding {
+    let exec = Executor {
+        local: PriorityShedding {
             reserve_normal: prep.reserves.0,
             reserve_essential: prep.reserves.1,
-        }),
+        },
     };
-    let policy = match &live {
-        Some(l) => Box::new(RecordingPolicy {
-            inner: policy,
-            issued: l.issued.clone(),
-        }) as Box<dyn Policy>,
-        None => policy,
+    let analyzer = DisasterAnalyzer {
+        assumed_outage_h: prep.agents.assumed_outage_h,
+        min_remaining_h: prep.agents.min_remaining_h,
     };
+    let pipeline = Pipeline::new(&prep.policy, exec, analyzer)
+        .ok_or_else(|| SimError::model(format!("unknown policy `{}`", prep.policy)))?;
     let model = Model {
         prep,
         plan,
@@ -247,7 +269,9 @@ fn build_sim<'a>(
         loss_est: vec![0.0; c.net.buses.len()],
         pcc_closed: vec![true; c.microgrids.len()],
         interrupted: vec![false; c.loads.len()],
-        policy,
+        pipeline,
+        tie_closed: vec![false; c.ties.len()],
+        pcc_share: vec![false; c.microgrids.len()],
         out: ReplicaResult {
             recorder: rec,
             served_fraction: Vec::with_capacity(prep.steps),
@@ -264,6 +288,8 @@ fn build_sim<'a>(
             soc_margin: (f64::INFINITY, f64::INFINITY),
             dark_served_mwh: 0.0,
             order_violations: 0,
+            decisions: Vec::new(),
+            shared_mwh: 0.0,
         },
         step: 0,
         rec_keys: keys,
@@ -385,11 +411,23 @@ impl Model<'_> {
                 SiteKind::Diesel(k) => self.diesels[k].in_service = up,
             }
         }
+        for (ti, t) in c.ties.iter().enumerate() {
+            let up = !self.failed[t.site];
+            self.net.branches[t.branch].in_service = up;
+            self.tie_closed[ti] &= up;
+            self.net.switches[t.switch].closed = self.tie_closed[ti];
+        }
         for (mi, mg) in c.microgrids.iter().enumerate() {
-            let close = sub_ok && self.net.branches[mg.feeder].in_service;
+            let feeder_up = self.net.branches[mg.feeder].in_service;
+            // Sharing through the substation bus needs the bus intact and
+            // the upstream grid down (otherwise the PCC follows the grid).
+            self.pcc_share[mi] &= feeder_up && !self.failed[0] && !sub_ok;
+            let close = (sub_ok && feeder_up) || self.pcc_share[mi];
             if close != self.pcc_closed[mi] {
                 let what = if close { "pcc_close" } else { "pcc_open" };
-                let why = if close {
+                let why = if close && !sub_ok {
+                    "closed to share energy through the substation bus"
+                } else if close {
                     "re-synchronised to the grid"
                 } else {
                     "islanded at the PCC"
@@ -416,6 +454,7 @@ impl Model<'_> {
         let c = &prep.community;
         let k = self.step;
         let dt_h = prep.interval.as_hours_f64();
+        let step_cmds = self.agents_step(now);
         let st = self.set_statuses(now);
         if self.pf.is_none() || st != self.statuses {
             let pf = PowerFlow::with_slack_rule(&self.net, SlackRule::MostHeadroom)
@@ -507,8 +546,7 @@ impl Model<'_> {
                 losses_mw: losses_est,
                 exchange_mw: 0.0,
             };
-            let cmds = self.policy.decide(&view);
-            let set = settle(&view, &cmds);
+            let set = settle(&view, &step_cmds);
             for (l, s) in loads.iter().zip(&set.served_mw) {
                 served[l.load] = *s;
                 let la = &c.loads[l.load];
@@ -795,6 +833,35 @@ impl Model<'_> {
                 self.out.order_violations += 1;
             }
         }
+        // The agents' decisions get their outcome: served fraction per class
+        // and microgrid in this interval.
+        let mut parts = Vec::with_capacity(c.microgrids.len());
+        for (mi, mg) in c.microgrids.iter().enumerate() {
+            let mut dd = [0.0f64; 3];
+            let mut ss = [0.0f64; 3];
+            for (i, l) in c.loads.iter().enumerate() {
+                if l.microgrid == mi {
+                    let k = agents::observe::class_index(l.priority);
+                    dd[k] += demand[i];
+                    ss[k] += served[i];
+                }
+            }
+            let pct = |k: usize| {
+                if dd[k] > 0.0 {
+                    format!("{:.0}%", 100.0 * ss[k] / dd[k])
+                } else {
+                    "-".into()
+                }
+            };
+            parts.push(format!(
+                "{} served critical {} essential {} normal {}",
+                mg.name,
+                pct(0),
+                pct(1),
+                pct(2)
+            ));
+        }
+        self.pipeline.outcome(&parts.join("; "));
         let frac = if total_d > 0.0 {
             total_s / total_d
         } else {
@@ -841,6 +908,256 @@ impl Model<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Builds the agents' observation, runs the pipeline, applies its switch
+    /// commands (refusing those on damaged paths) and returns all its
+    /// commands for the settlement.
+    fn agents_step(&mut self, now: SimTime) -> Vec<Command> {
+        let obs = self.observe(now);
+        let out = self.pipeline.step(&obs);
+        let c = &self.prep.community;
+        for cmd in &out.commands {
+            let (switch, close) = match *cmd {
+                Command::OpenSwitch { switch } => (switch, false),
+                Command::CloseSwitch { switch } => (switch, true),
+                _ => continue,
+            };
+            if let Some(ti) = c.ties.iter().position(|t| t.switch == switch) {
+                if close && self.failed[c.ties[ti].site] {
+                    self.out.recorder.log_event(
+                        now,
+                        &c.ties[ti].name,
+                        "refused",
+                        "close refused: the tie line is damaged",
+                    );
+                    continue;
+                }
+                if close != self.tie_closed[ti] {
+                    let (what, why) = if close {
+                        ("tie_close", "closed to share energy")
+                    } else {
+                        ("tie_open", "opened: no transfer needs it")
+                    };
+                    self.out
+                        .recorder
+                        .log_event(now, &c.ties[ti].name, what, why);
+                }
+                self.tie_closed[ti] = close;
+            } else if let Some(mi) = c.microgrids.iter().position(|m| m.pcc_switch == switch) {
+                self.pcc_share[mi] = close;
+            }
+        }
+        if let Some(live) = self.live.as_mut()
+            && let Ok(mut g) = live.issued.lock()
+        {
+            g.extend(out.commands.iter().cloned());
+        }
+        let delivered: f64 = out.exchange_mw.iter().map(|x| x.max(0.0)).sum();
+        self.out.shared_mwh += delivered * self.prep.interval.as_hours_f64();
+        if self.prep.agents.log_decisions {
+            let log = self.pipeline.take_log();
+            self.out.decisions.extend(log);
+        } else {
+            self.pipeline.take_log();
+        }
+        out.commands
+    }
+
+    /// What the agents see now (see `agents::observe`).
+    fn observe(&self, now: SimTime) -> Observation {
+        let prep = self.prep;
+        let c = &prep.community;
+        let k = self.step.min(prep.steps.saturating_sub(1));
+        let dt_h = prep.interval.as_hours_f64();
+        let cloud = self
+            .plan
+            .cloud
+            .get(k)
+            .copied()
+            .unwrap_or(1.0)
+            .clamp(0.0, 1.0);
+        // Planning periods: this interval, then blocks up to the horizon.
+        let end = (k + prep.agents.horizon_steps.max(1)).min(prep.steps);
+        let mut blocks: Vec<(usize, usize)> = vec![(k, k + 1)];
+        let bs = prep.agents.block_steps.max(1);
+        let mut a = k + 1;
+        while a < end {
+            let b = (a + bs).min(end);
+            blocks.push((a, b));
+            a = b;
+        }
+        let periods_h: Vec<f64> = blocks.iter().map(|(a, b)| (b - a) as f64 * dt_h).collect();
+        let sub_ok = self.upstream_up && !self.failed[0];
+        let feeder_site = |f: usize| {
+            c.sites
+                .iter()
+                .position(|s| s.kind == SiteKind::Feeder(f))
+                .unwrap_or(0)
+        };
+        let pv_down: Vec<bool> = (0..c.pvs.len()).map(|i| self.pv_failed(i)).collect();
+        let mut mgs = Vec::with_capacity(c.microgrids.len());
+        for (mi, mg) in c.microgrids.iter().enumerate() {
+            let fs = feeder_site(mg.feeder);
+            let loads: Vec<LoadDemand> = c
+                .loads
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.microgrid == mi && self.net.branches[l.branch].in_service)
+                .map(|(i, l)| LoadDemand {
+                    load: i,
+                    p_mw: prep.demand[k][i],
+                    priority: l.priority,
+                    sheddable: l.sheddable,
+                })
+                .collect();
+            let ren_at = |step: usize, cl: f64| -> f64 {
+                let pv: f64 = c
+                    .pvs
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, p)| p.microgrid == mi && !pv_down[*i])
+                    .map(|(i, _)| interp_cloud(&prep.pv[step][i], cl))
+                    .sum();
+                let wind: f64 = c
+                    .winds
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| w.microgrid == mi)
+                    .map(|(i, _)| prep.wind[step][i])
+                    .sum();
+                pv + wind
+            };
+            let mut dem_f = Vec::with_capacity(blocks.len());
+            let mut ren_f = Vec::with_capacity(blocks.len());
+            for &(a, b) in &blocks {
+                let mut d = [0.0f64; 3];
+                let mut r = 0.0;
+                for step in a..b {
+                    for (i, l) in c.loads.iter().enumerate() {
+                        if l.microgrid == mi {
+                            d[agents::observe::class_index(l.priority)] += prep.demand[step][i];
+                        }
+                    }
+                    // Forecast: the current cloud level persists.
+                    r += ren_at(step, cloud);
+                }
+                let n = (b - a).max(1) as f64;
+                dem_f.push(d.map(|x| x / n));
+                ren_f.push(r / n);
+            }
+            let damaged = c
+                .sites
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.microgrid == Some(mi));
+            let (mut dmg, mut all) = (0, 0);
+            for (si, _) in damaged {
+                all += 1;
+                if self.failed[si] {
+                    dmg += 1;
+                }
+            }
+            mgs.push(MicrogridState {
+                name: mg.name.clone(),
+                lat: mg.lat,
+                lon: mg.lon,
+                upstream_connected: sub_ok && !self.failed[fs],
+                import_limit_mw: c.import_limit_mw,
+                loads,
+                renewable_mw: ren_at(k, cloud),
+                batteries: c
+                    .batteries
+                    .iter()
+                    .enumerate()
+                    .filter(|(b, bt)| bt.2 == mi && self.batteries[*b].in_service)
+                    .map(|(b, _)| (b, self.batteries[b].clone()))
+                    .collect(),
+                diesels: c
+                    .diesels
+                    .iter()
+                    .enumerate()
+                    .filter(|(d, dd)| dd.2 == mi && self.diesels[*d].can_form_grid())
+                    .map(|(d, _)| (d, self.diesels[d].clone()))
+                    .collect(),
+                losses_mw: 0.0,
+                demand_forecast_mw: dem_f,
+                renewable_forecast_mw: ren_f,
+                damaged_sites: (dmg, all),
+            });
+        }
+        // Path elements: feeders to the substation bus, then ties. Losses
+        // are linearised at half the rating: loss fraction = r_pu * P/2
+        // (per unit on the 1 MVA base, 1 pu voltage).
+        let mut edges = Vec::with_capacity(c.microgrids.len() + c.ties.len());
+        for (mi, mg) in c.microgrids.iter().enumerate() {
+            let fs = feeder_site(mg.feeder);
+            let br = &c.net.branches[mg.feeder];
+            edges.push(PathEdge {
+                id: format!("{}-feeder", mg.name),
+                kind: EdgeKind::Feeder,
+                a: Node::Mg(mi),
+                b: Node::Hub,
+                capacity_mw: c.feeder_rating_mw,
+                loss_frac: (br.r * c.feeder_rating_mw / 2.0 / super::community::BASE_MVA)
+                    .clamp(0.0, 0.5),
+                intact: !self.failed[fs],
+                switch: mg.pcc_switch,
+                closed: self.pcc_closed[mi],
+            });
+        }
+        for (ti, t) in c.ties.iter().enumerate() {
+            let br = &c.net.branches[t.branch];
+            edges.push(PathEdge {
+                id: t.name.clone(),
+                kind: EdgeKind::Tie,
+                a: Node::Mg(t.from),
+                b: Node::Mg(t.to),
+                capacity_mw: t.rating_mw,
+                loss_frac: (br.r * t.rating_mw / 2.0 / super::community::BASE_MVA).clamp(0.0, 0.5),
+                intact: !self.failed[t.site],
+                switch: t.switch,
+                closed: self.tie_closed[ti],
+            });
+        }
+        // Observed-impact severity: 1 nothing damaged and the grid up; 2 the
+        // upstream grid lost or up to 10 % of sites damaged; 3 from 10 %;
+        // 4 from 30 %; 5 from 50 % of sites damaged.
+        let nd = self.failed.iter().filter(|f| **f).count();
+        let frac = nd as f64 / self.failed.len().max(1) as f64;
+        let severity = if frac >= 0.5 {
+            5
+        } else if frac >= 0.3 {
+            4
+        } else if frac >= 0.1 {
+            3
+        } else if nd > 0 || !self.upstream_up {
+            2
+        } else {
+            1
+        };
+        Observation {
+            time_ms: now.as_millis() as i64,
+            replica: self.out.recorder.replica(),
+            dt_h,
+            periods_h,
+            microgrids: mgs,
+            edges,
+            hazard: HazardState {
+                kind: prep.agents.hazard_kind.clone(),
+                severity,
+                hours_since_event: now.as_millis() as f64 / 3.6e6,
+                upstream_up: self.upstream_up,
+                substation_ok: !self.failed[0],
+                damaged: c
+                    .sites
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| self.failed[*i])
+                    .map(|(_, s)| (s.id.clone(), s.lat, s.lon))
+                    .collect(),
+            },
+        }
     }
 
     fn pv_failed(&self, pv: usize) -> bool {
@@ -904,25 +1221,6 @@ pub trait LiveHook {
 struct LiveSlot<'a> {
     hook: &'a mut (dyn LiveHook + 'a),
     issued: std::sync::Arc<std::sync::Mutex<Vec<grid_model::ops::Command>>>,
-}
-
-/// Wraps the policy to keep the commands it issues for the live hook.
-struct RecordingPolicy<'a> {
-    inner: Box<dyn Policy + 'a>,
-    issued: std::sync::Arc<std::sync::Mutex<Vec<grid_model::ops::Command>>>,
-}
-
-impl Policy for RecordingPolicy<'_> {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-    fn decide(&mut self, v: &IslandView<'_>) -> Vec<grid_model::ops::Command> {
-        let cmds = self.inner.decide(v);
-        if let Ok(mut g) = self.issued.lock() {
-            g.extend(cmds.iter().cloned());
-        }
-        cmds
-    }
 }
 
 enum LiveCall {
