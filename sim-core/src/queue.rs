@@ -33,6 +33,10 @@
 //! straight to the heap (this happens after a peek moved `last` past the
 //! clock, or for events at the current time).
 //!
+//! When the heap is empty and the smallest slot is a level-0 slot with a
+//! single entry (the usual case when events are spread out in time), `pop`
+//! takes that entry directly instead of passing it through the heap.
+//!
 //! Inserting into the wheel is O(1) and needs no comparison with other
 //! entries, so a handler's `schedule` does not decide which event runs
 //! next (the next event is usually already known), unlike a heap whose
@@ -204,13 +208,47 @@ impl<E> Queue<E> {
     /// Key and slot word of the smallest entry.
     #[inline(always)]
     pub(crate) fn peek(&mut self) -> Option<(u128, u32)> {
+        if let Some(e) = self
+            .lone_level0()
+            .and_then(|b| self.buckets.get(b)?.first())
+        {
+            return Some((e.key(), e.word));
+        }
         self.fill_front();
         self.front.peek()
+    }
+
+    /// The usual case of a sparse front: the heap is empty and the smallest
+    /// slot is a level-0 slot holding one entry, which is then the smallest
+    /// entry. Returns its bucket index (level-0 buckets come first).
+    #[inline(always)]
+    fn lone_level0(&self) -> Option<usize> {
+        if !self.front.is_empty() || self.level_mask & 1 == 0 {
+            return None;
+        }
+        let slot = self.slot_mask[0].trailing_zeros() as usize;
+        match self.buckets.get(slot) {
+            Some(bucket) if bucket.len() == 1 => Some(slot),
+            _ => None,
+        }
     }
 
     /// Removes the smallest entry: (key, slot word, payload).
     #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<(u128, u32, E)> {
+        if let Some(slot) = self.lone_level0() {
+            // Take the lone entry straight from its slot (what `advance`
+            // would do, without the trip through the heap).
+            if let Some(e) = self.buckets.get_mut(slot).and_then(Vec::pop) {
+                self.slot_mask[0] &= self.slot_mask[0] - 1;
+                if self.slot_mask[0] == 0 {
+                    self.level_mask &= !1;
+                }
+                self.wheel_len -= 1;
+                self.last = e.time;
+                return Some((e.key(), e.word, e.event));
+            }
+        }
         self.fill_front();
         self.front.pop()
     }
