@@ -84,7 +84,14 @@ fn telemetry_mirrored_command_acked_and_over_limits_refused() {
     assert!(r.counters.telemetry_received > 0);
     assert_eq!(r.counters.telemetry_rejected, 0);
     // A command acknowledged end to end.
-    assert!(r.counters.commands_acked >= 1, "{:?}", r.counters);
+    assert!(
+        r.counters.commands_acked >= 1,
+        "{:?} simulated {} steps {} alerts {:?}",
+        r.counters,
+        r.commands_simulated,
+        r.steps,
+        r.alerts
+    );
     assert!(
         r.commands
             .iter()

@@ -999,7 +999,21 @@ pub fn run(
     } else {
         None
     };
-    let res = crate::scenario::run_with_runner(&setup.scenario, &ropts, Some(&runner));
+    // The run's outputs cover the twin's run: the horizon becomes `until`,
+    // rounded up to whole control intervals (at least one).
+    let mut scenario = setup.scenario.clone();
+    if until != SimTime::MAX {
+        let iv: SimDuration = scenario
+            .file
+            .scenario
+            .control_interval
+            .parse()
+            .map_err(|e| TwinError::Input(format!("{}: control_interval: {e}", scenario.name)))?;
+        let iv_ms = iv.as_millis().max(60_000) as u64;
+        let steps = until.as_millis().div_ceil(iv_ms).max(1);
+        scenario.file.scenario.horizon = format!("{}s", steps * iv_ms / 1000);
+    }
+    let res = crate::scenario::run_with_runner(&scenario, &ropts, Some(&runner));
     stop.store(true, Ordering::Relaxed);
     drop(injector);
     if let Some(t) = ticker {
