@@ -61,8 +61,8 @@
 
 pub mod error;
 mod heap;
-mod queue;
 pub mod phold;
+mod queue;
 pub mod recorder;
 pub mod replica;
 pub mod resource;
