@@ -422,3 +422,94 @@ fn malformed_rdf_and_sparql_give_line_and_column() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.rdf:"), "{err}");
 }
+
+fn csv_rows(out: &std::process::Output) -> Vec<String> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn scenario_graph_and_state_at_a_time() {
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios/kumamoto-2016.toml");
+    let q = |extra: &[&str], sparql: &str| {
+        let mut c = bin();
+        c.arg("query")
+            .arg("--scenario")
+            .arg(&scenario)
+            .args(extra)
+            .args(["--format", "csv", sparql]);
+        csv_rows(&c.output().expect("run"))
+    };
+    const P: &str = "PREFIX bs: <https://blackstart-sim.github.io/ontology#> PREFIX cim: <http://iec.ch/TC57/CIM100#> \
+                     PREFIX schema: <https://schema.org/> PREFIX geo: <http://www.opengis.net/ont/geosparql#> ";
+    // The hospital load is a schema:Hospital and, by RDFS, a critical facility and a feature.
+    let hospitals = q(
+        &[],
+        &format!("{P} SELECT ?h WHERE {{ ?h a schema:Hospital }}"),
+    );
+    assert_eq!(hospitals.len(), 1, "{hospitals:?}");
+    let crit = q(
+        &[],
+        &format!("{P} SELECT ?h WHERE {{ ?h a bs:CriticalFacility , geo:Feature }}"),
+    );
+    assert!(crit.contains(&hospitals[0]), "{crit:?}");
+    // Every load is served by at least one site; no state without --at.
+    let unserved = q(
+        &[],
+        &format!(
+            "{P} SELECT ?l WHERE {{ ?l a cim:EnergyConsumer FILTER NOT EXISTS {{ ?l bs:servedBy ?s }} }}"
+        ),
+    );
+    assert!(unserved.is_empty(), "{unserved:?}");
+    assert!(
+        q(
+            &[],
+            &format!("{P} SELECT ?s WHERE {{ ?s bs:isDamaged ?d }}")
+        )
+        .is_empty()
+    );
+    // At a time: every site has exactly one damage flag, and a load whose
+    // servers are all damaged is without power.
+    let sites = q(
+        &["--at", "3600"],
+        &format!(
+            "{P} SELECT ?s WHERE {{ ?s a bs:Asset ; geo:hasGeometry ?g FILTER NOT EXISTS {{ ?s a cim:EnergyConsumer }} }}"
+        ),
+    );
+    let flags = q(
+        &["--at", "3600"],
+        &format!("{P} SELECT ?s ?d WHERE {{ ?s bs:isDamaged ?d }}"),
+    );
+    assert_eq!(sites.len(), flags.len(), "{sites:?} {flags:?}");
+    let cut_off = q(
+        &["--at", "3600"],
+        &format!(
+            "{P} SELECT ?l WHERE {{ ?l bs:servedBy ?x FILTER NOT EXISTS {{ ?l bs:servedBy ?s . ?s bs:isDamaged false }} }}"
+        ),
+    );
+    let dark = q(
+        &["--at", "3600"],
+        &format!("{P} SELECT ?l WHERE {{ ?l a bs:WithoutPower }}"),
+    );
+    for l in &cut_off {
+        assert!(
+            dark.contains(l),
+            "{l} has only damaged servers but is not WithoutPower"
+        );
+    }
+    // A hazard footprint exists and puts some assets at risk.
+    let at_risk = q(
+        &["--at", "3600"],
+        &format!("{P} SELECT ?a WHERE {{ ?a bs:atRiskFrom ?fp . ?fp a bs:HazardFootprint }}"),
+    );
+    assert!(!at_risk.is_empty());
+}

@@ -81,6 +81,7 @@ fn bench(c: &mut Criterion) {
                 .len()
         })
     });
+    g.sample_size(10);
     g.bench_function("full_rule_refresh_rdfs", |bch| {
         bch.iter(|| {
             ontology::rules::refresh_with_index(&kg, &index, Entailment::Rdfs)
@@ -94,7 +95,6 @@ fn bench(c: &mut Criterion) {
          SELECT (COUNT(?a) AS ?n) WHERE {{ ?a geo:hasDefaultGeometry ?g . ?g geo:asWKT ?w \
          FILTER(geof:sfWithin(?w, \"{wkt}\"^^geo:wktLiteral)) }}"
     );
-    g.sample_size(10);
     g.bench_function("sparql_full_scan_sfWithin_count", |bch| {
         bch.iter(|| {
             let mut out = Vec::new();

@@ -308,7 +308,7 @@ fn area_unit(t: &Term) -> Option<f64> {
         "square_metre" | "square_meter" | "m2" => 1.0,
         "square_kilometre" | "square_kilometer" => 1.0e6,
         "hectare" => 1.0e4,
-        "acre" => 4046.856_422_4,
+        "acre" => 4_046.856_422_4,
         "square_foot" => 0.3048 * 0.3048,
         "square_mile" | "square_statuteMile" => 1609.344 * 1609.344,
         _ => return None,
@@ -1040,11 +1040,11 @@ mod tests {
     #[test]
     fn boundary_envelope_and_relate() {
         let poly = wkt("POLYGON((0 0, 4 0, 0 3, 0 0))");
-        let b = call("boundary", &[poly.clone()])
+        let b = call("boundary", std::slice::from_ref(&poly))
             .and_then(|t| term_geom(&t))
             .expect("b");
         assert_eq!(b.dimension, 1);
-        let e = call("envelope", &[poly.clone()])
+        let e = call("envelope", std::slice::from_ref(&poly))
             .and_then(|t| term_geom(&t))
             .expect("e");
         assert_eq!(

@@ -93,6 +93,31 @@ impl<'a> Sink<'a> {
         self.out.push(q);
         Ok(true)
     }
+    /// Adds a quad the caller knows to be new (not asserted, not collected).
+    fn push_new(&mut self, s: NamedOrBlankNode, p: NamedNode, o: impl Into<Term>) {
+        self.out.push(Quad::new(
+            s,
+            p,
+            o.into(),
+            GraphName::NamedNode(self.graph.clone()),
+        ));
+    }
+    /// Whether the default graph asserts any `(?, p, o)` (o optional).
+    fn asserts_any(&self, p: &NamedNode, o: Option<&Term>) -> Result<bool, OntologyError> {
+        match self
+            .store
+            .quads_for_pattern(
+                None,
+                Some(p.as_ref()),
+                o.map(Term::as_ref),
+                Some(GraphNameRef::DefaultGraph),
+            )
+            .next()
+        {
+            Some(r) => r.map(|_| true).map_err(err),
+            None => Ok(false),
+        }
+    }
     fn flush(&mut self) -> Result<(), OntologyError> {
         let batch = std::mem::take(&mut self.out);
         self.store.extend(batch).map_err(err)
@@ -260,6 +285,10 @@ pub fn at_risk_for_footprint(
     let mut sink = Sink::new(store);
     let mut out = Vec::new();
     let (at_risk, from, ty) = (bs("AtRisk"), bs("atRiskFrom"), rdf_type());
+    // The index yields each feature once, so the quads are new unless the
+    // default graph asserts such triples itself (then check each one).
+    let check = sink.asserts_any(&ty, Some(&Term::from(at_risk.clone())))?
+        || sink.asserts_any(&from, None)?;
     for i in index.within(&area) {
         let Some((node, _)) = index.get(i) else {
             continue;
@@ -273,8 +302,13 @@ pub fn at_risk_for_footprint(
             1.0
         };
         if p >= threshold {
-            sink.add(node.clone(), ty.clone(), at_risk.clone())?;
-            sink.add(node.clone(), from.clone(), footprint.clone())?;
+            if check {
+                sink.add(node.clone(), ty.clone(), at_risk.clone())?;
+                sink.add(node.clone(), from.clone(), footprint.clone())?;
+            } else {
+                sink.push_new(node.clone(), ty.clone(), at_risk.clone());
+                sink.push_new(node.clone(), from.clone(), footprint.clone());
+            }
             out.push(node.clone());
         }
     }
@@ -525,7 +559,14 @@ pub fn rdfs(store: &Store) -> Result<usize, OntologyError> {
         let n = sink.out.len();
         sink.flush()?;
         total += n;
-        if n == 0 {
+        // Another pass can only find more when rdfs7 can produce schema
+        // triples (a property declared a subproperty of rdfs:subClassOf or
+        // rdfs:subPropertyOf); otherwise one pass over the closed hierarchies
+        // is complete.
+        let schema_derivable = props.values().flatten().any(|q| {
+            matches!(q, NamedOrBlankNode::NamedNode(n) if *n == sc || *n == sp)
+        });
+        if n == 0 || !schema_derivable {
             return Ok(total);
         }
     }
