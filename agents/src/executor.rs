@@ -1,7 +1,6 @@
 //! The executor: turns a plan into [`Command`]s, refusing what cannot be
 //! done.
 
-use grid_model::network::Priority;
 use grid_model::ops::{Command, IslandView, Policy, PriorityShedding};
 
 use crate::observe::{EdgeKind, Observation, class_index};
@@ -159,15 +158,20 @@ impl Executor {
                         p_mw: p,
                     });
                 });
+                let mut sheds = Vec::new();
                 for l in &mg.loads {
                     let f = d.shed[class_index(l.priority)];
                     if f > 1e-9 {
-                        ex.commands.push(Command::ShedLoad {
+                        sheds.push(Command::ShedLoad {
                             load: l.load,
                             fraction: f.clamp(0.0, 1.0),
                         });
                     }
                 }
+                if ex.exchange_mw[m].abs() > 1e-9 && !mg.upstream_connected {
+                    cap_loads(obs, mg, ex.exchange_mw[m], &mut sheds);
+                }
+                ex.commands.extend(sheds);
             } else {
                 let view = IslandView {
                     dt_h: obs.dt_h,
@@ -183,12 +187,18 @@ impl Executor {
                     losses_mw: mg.losses_mw,
                     exchange_mw: ex.exchange_mw[m],
                 };
+                // A microgrid without a grid-forming unit that imports is
+                // energised by its neighbour: the joint island's settlement
+                // sheds island-wide in priority order, so nothing is shed
+                // here explicitly.
                 let mut cmds = self.local.decide(&view);
-                // A microgrid that only imports sheds, critical last, what
-                // the import cannot cover (the local controller sheds only
-                // by its storage reserve rule).
-                if !mg.can_form_grid() && !mg.upstream_connected {
-                    shed_to(mg, ex.exchange_mw[m].max(0.0), &mut cmds);
+                // A microgrid that shares takes no more than its own supply
+                // plus what it imports (or less what it exports): loads
+                // above that are shed, normal first, so a joint island does
+                // not run one microgrid's units for another's loads beyond
+                // the plan.
+                if ex.exchange_mw[m].abs() > 1e-9 && !mg.upstream_connected {
+                    cap_loads(obs, mg, ex.exchange_mw[m], &mut cmds);
                 }
                 ex.commands.extend(cmds);
             }
@@ -223,22 +233,51 @@ fn split(caps: &[f64], total: f64, mut emit: impl FnMut(usize, f64)) {
     }
 }
 
-/// Sheds loads (normal, essential, then critical) down to `supply_mw`.
-fn shed_to(mg: &crate::observe::MicrogridState, supply_mw: f64, cmds: &mut Vec<Command>) {
-    let mut left = supply_mw;
-    for cls in [Priority::Critical, Priority::Essential, Priority::Normal] {
+/// Sheds a sharing microgrid's loads above `own supply + exchange`, normal
+/// first, then essential, then critical (sheds already commanded count).
+fn cap_loads(
+    obs: &Observation,
+    mg: &crate::observe::MicrogridState,
+    exchange_mw: f64,
+    cmds: &mut Vec<Command>,
+) {
+    let supply = if mg.can_form_grid() {
+        mg.renewable_mw
+            + mg.batteries
+                .iter()
+                .map(|(_, b)| b.max_discharge_mw(obs.dt_h))
+                .sum::<f64>()
+            + mg.diesels
+                .iter()
+                .map(|(_, d)| d.max_mw(obs.dt_h))
+                .sum::<f64>()
+    } else {
+        0.0
+    };
+    let mut left = (supply + exchange_mw - mg.losses_mw).max(0.0);
+    let shed_now = |load: usize, cmds: &[Command]| -> f64 {
+        cmds.iter()
+            .rev()
+            .find_map(|c| match *c {
+                Command::ShedLoad { load: l, fraction } if l == load => Some(fraction),
+                _ => None,
+            })
+            .unwrap_or(0.0)
+    };
+    for cls in crate::observe::CLASSES {
         for l in mg.loads.iter().filter(|l| l.priority == cls) {
             let p = l.p_mw.max(0.0);
             if p <= 0.0 {
                 continue;
             }
-            let served = p.min(left);
+            let want = p * (1.0 - shed_now(l.load, cmds));
+            let served = want.min(left);
             left -= served;
             let f = 1.0 - served / p;
-            if f > 1e-12 {
+            if f > shed_now(l.load, cmds) + 1e-12 {
                 cmds.push(Command::ShedLoad {
                     load: l.load,
-                    fraction: f,
+                    fraction: f.clamp(0.0, 1.0),
                 });
             }
         }

@@ -119,9 +119,11 @@ impl MicrogridState {
             .sum()
     }
 
-    /// A grid-forming unit (battery or diesel) is available.
+    /// A grid-forming unit is available: a battery in service (its inverter
+    /// forms the grid even at the SoC floor, taking PV surplus as charge, as
+    /// in the simulator) or a diesel with fuel.
     pub fn can_form_grid(&self) -> bool {
-        self.batteries.iter().any(|(_, b)| b.can_form_grid())
+        self.batteries.iter().any(|(_, b)| b.in_service)
             || self.diesels.iter().any(|(_, d)| d.can_form_grid())
     }
 }

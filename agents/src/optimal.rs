@@ -15,9 +15,10 @@
 //! * `E[m,t] <= Emax[m]` stored energy above the SoC floors at the end of
 //!   period `t` (MWh), `E[m,t] = E[m,t-1] + h_t (eta_c bc - bd / eta_d)`;
 //! * `g[m,t] <= G[m]` diesel output, with `sum_t h_t g[m,t] <= F[m]`, the
-//!   fuel as energy at full-load consumption (`fuel / (f0 + f1)`; part-load
-//!   consumption is higher, which the simulator accounts for and the next
-//!   plan sees);
+//!   fuel as energy at the consumption of the expected running point
+//!   (HOMER's linear curve at the unit's share of the critical and
+//!   essential demand, at least 10 % of rated: conservative at part load;
+//!   the simulator burns the exact curve and the next plan sees it);
 //! * `f[e,t,dir] <= cap[e]` flow on each usable path element in each
 //!   direction, arriving with `(1 - loss[e])` of what is sent;
 //!
@@ -54,6 +55,9 @@ use crate::plan::{Dispatch, Plan, PlanError, PlanInput, Strategy, Transfer};
 
 /// Priority weights (critical, essential, normal) per MWh served.
 pub const WEIGHTS: [f64; 3] = [100.0, 10.0, 1.0];
+
+/// Smallest planned flow carried out (MW).
+pub const MIN_FLOW_MW: f64 = 1e-3;
 
 /// Weight lost per hour of delay within the horizon (0.05 % per hour).
 pub const DISCOUNT_PER_H: f64 = 5e-4;
@@ -144,7 +148,30 @@ impl OptimalPlanner {
                 (1.0, 1.0)
             };
             let gmax: f64 = mg.diesels.iter().map(|(_, d)| d.max_mw(obs.dt_h)).sum();
-            let fuel = mg.fuel_mwh();
+            // Fuel as energy at the consumption of the expected running
+            // point: HOMER's curve F = f0 * rated + f1 * P gives
+            // f1 + f0 * rated / P litres per MWh, P the unit's share of the
+            // microgrid's critical + essential demand now (at least 10 % of
+            // rated). Conservative at part load, where diesels mostly run.
+            let ce_now: f64 = {
+                let d = mg.demand_by_class();
+                d[0] + d[1]
+            };
+            let rated_sum: f64 = mg.diesels.iter().map(|(_, d)| d.rated_mw).sum();
+            let fuel: f64 = mg
+                .diesels
+                .iter()
+                .map(|(_, d)| {
+                    let share = if rated_sum > 0.0 {
+                        ce_now * d.rated_mw / rated_sum
+                    } else {
+                        0.0
+                    };
+                    let p = share.clamp(0.1 * d.rated_mw, d.rated_mw).max(1e-9);
+                    let rate = d.f1_l_per_mwh + d.f0_l_per_mwh_rated * d.rated_mw / p;
+                    if rate > 0.0 { d.fuel_l / rate } else { 0.0 }
+                })
+                .sum();
             let mut s = Vec::with_capacity(np);
             let (mut r, mut bd, mut bc, mut g) = (
                 Vec::with_capacity(np),
@@ -332,10 +359,11 @@ impl OptimalPlanner {
         for (k, u) in edges.iter().enumerate() {
             let f0 = sol.value(flows[k][0][0]);
             let f1 = sol.value(flows[k][0][1]);
-            if f0 > 1e-7 {
+            // Flows under 1 kW are not worth closing a path for.
+            if f0 > MIN_FLOW_MW {
                 fl.push((u.edge, u.a, u.b, f0));
             }
-            if f1 > 1e-7 {
+            if f1 > MIN_FLOW_MW {
                 fl.push((u.edge, u.b, u.a, f1));
             }
         }
@@ -422,7 +450,7 @@ fn decompose(obs: &Observation, sol: &LpSolution) -> Vec<Transfer> {
     let mut out = Vec::new();
     for from in 0..n {
         let mut guard = 0;
-        while export[from] > 1e-7 && guard < 4 * res.len() + 4 {
+        while export[from] > MIN_FLOW_MW && guard < 4 * res.len() + 4 {
             guard += 1;
             // DFS over residual edges: stack of (node, slots so far).
             let mut stack: Vec<(Node, Vec<usize>)> = vec![(Node::Mg(from), Vec::new())];

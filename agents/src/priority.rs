@@ -52,7 +52,8 @@ impl Strategy for PriorityHeuristic {
         let mut notes = Vec::new();
         for group in &input.grid.groups {
             let mut deficit = Vec::new();
-            let mut spare = Vec::new();
+            let mut spare_by_class: Vec<(usize, [f64; 2])> = Vec::new();
+            let mut given_by: Vec<(usize, f64)> = Vec::new();
             for &m in group {
                 let (d, s) = own_position(obs, m);
                 let mg = &obs.microgrids[m];
@@ -71,15 +72,32 @@ impl Strategy for PriorityHeuristic {
                         .map(|(k, h)| mg.renewable_forecast_mw.get(k).copied().unwrap_or(0.0) * h)
                         .sum::<f64>();
                 let surplus_e = have - need * (1.0 + self.margin);
-                let give = if surplus_e > 0.0 && mg.can_form_grid() {
-                    s.min(surplus_e / horizon_h)
-                } else {
-                    0.0
+                // Spare power for a receiver's critical load: what is left
+                // after the donor's own critical load (the donor sheds its
+                // own lower classes first); for essential load: after its own
+                // critical and essential load.
+                let dem = mg.demand_by_class();
+                let give = |own: f64| {
+                    if surplus_e > 0.0 && mg.can_form_grid() {
+                        (s + dem[0] + dem[1] + dem[2] - own)
+                            .max(0.0)
+                            .min(surplus_e / horizon_h)
+                    } else {
+                        0.0
+                    }
                 };
                 deficit.push((m, d));
-                spare.push((m, give.max(0.0)));
+                spare_by_class.push((m, [give(dem[0]), give(dem[0] + dem[1])]));
             }
             for class in 0..2 {
+                let mut spare: Vec<(usize, f64)> =
+                    spare_by_class.iter().map(|(m, g)| (*m, g[class])).collect();
+                // What was given for critical load is gone for essential.
+                for (m, given) in &given_by {
+                    if let Some(x) = spare.iter_mut().find(|x| x.0 == *m) {
+                        x.1 = (x.1 - given).max(0.0);
+                    }
+                }
                 let mut order: Vec<(usize, f64)> = deficit
                     .iter()
                     .map(|(m, d)| (*m, d[class]))
@@ -113,6 +131,10 @@ impl Strategy for PriorityHeuristic {
                             0.0
                         };
                         spare[di].1 -= sent_used;
+                        match given_by.iter_mut().find(|x| x.0 == from) {
+                            Some(x) => x.1 += sent_used,
+                            None => given_by.push((from, sent_used)),
+                        }
                         want -= delivered_used;
                         let cls = ["critical", "essential"][class];
                         plan.transfers.push(Transfer {

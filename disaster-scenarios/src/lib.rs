@@ -13,6 +13,7 @@
 
 pub mod correlation;
 pub mod error;
+pub mod eventset;
 pub mod flood;
 pub mod formats;
 pub mod fragility;

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod compare;
 mod hazard;
 mod pf;
 mod profile;
@@ -36,6 +37,8 @@ enum Command {
     Profile(profile::ProfileArgs),
     /// Run a scenario file: damage, islanding, operation, metrics, plots.
     Run(run::RunArgs),
+    /// Compare policies on the same replicas (paired differences, 95 % CI).
+    Compare(compare::CompareArgs),
     /// SPARQL/GeoSPARQL queries over RDF files and a scenario's knowledge graph.
     Query(query::QueryArgs),
     /// Live digital twin: the scenario paced by the wall clock, devices on MQTT.
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Hazard(args) => hazard::run(args),
         Command::Profile(args) => profile::run(args),
         Command::Run(args) => run::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Query(args) => query::run(args),
         Command::Twin(args) => twin::run_twin(args),
         Command::DeviceEmulator(args) => twin::run_emulator(args),

@@ -10,6 +10,7 @@
 //! has the same bytes whatever the thread count.
 
 pub mod community;
+pub mod compare;
 pub mod graph;
 pub mod hazard;
 pub mod metrics;

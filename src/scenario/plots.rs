@@ -310,3 +310,112 @@ pub fn write_map(dir: &Path, title: &str, pts: &[MapPoint], fp: &Footprint) -> P
         fp,
     )
 }
+
+fn diff_chart<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    bars: &[(String, [super::compare::Difference; 2])],
+) -> PlotResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(err)?;
+    let mut lo: f64 = -0.01;
+    let mut hi: f64 = 0.01;
+    for (_, d) in bars {
+        for x in d {
+            for v in [x.mean, x.ci95_low, x.ci95_high] {
+                if v.is_finite() {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+            }
+        }
+    }
+    let pad = 0.1 * (hi - lo);
+    let n = bars.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(-0.5..n - 0.5, (lo - pad)..(hi + pad))
+        .map_err(err)?;
+    let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+    chart
+        .configure_mesh()
+        .x_labels(bars.len().max(1))
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc("difference (fraction of demand)")
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    let colors = [RGBColor(214, 39, 40), RGBColor(31, 119, 180)];
+    let labels = ["critical served fraction", "served energy fraction"];
+    for k in 0..2 {
+        let c = colors[k];
+        let off = if k == 0 { -0.15 } else { 0.15 };
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, (_, d))| {
+                let x = i as f64 + off;
+                Rectangle::new(
+                    [(x - 0.12, 0.0), (x + 0.12, d[k].mean)],
+                    c.mix(0.7).filled(),
+                )
+            }))
+            .map_err(err)?
+            .label(labels[k])
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
+        chart
+            .draw_series(bars.iter().enumerate().filter_map(|(i, (_, d))| {
+                let x = i as f64 + off;
+                (d[k].ci95_low.is_finite() && d[k].ci95_high.is_finite()).then(|| {
+                    PathElement::new(
+                        vec![(x, d[k].ci95_low), (x, d[k].ci95_high)],
+                        BLACK.stroke_width(2),
+                    )
+                })
+            }))
+            .map_err(err)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+/// Writes `NAME.png` and `NAME.svg`: per policy, the mean paired difference
+/// of the critical served fraction and the served energy fraction to the
+/// baseline, with 95 % confidence intervals as whiskers.
+pub fn write_differences(
+    dir: &Path,
+    name: &str,
+    title: &str,
+    bars: &[(String, [super::compare::Difference; 2])],
+) -> PlotResult {
+    font();
+    let png = dir.join(format!("{name}.png"));
+    let svg = dir.join(format!("{name}.svg"));
+    diff_chart(
+        BitMapBackend::new(&png, (960, 540)).into_drawing_area(),
+        title,
+        bars,
+    )?;
+    diff_chart(
+        SVGBackend::new(&svg, (960, 540)).into_drawing_area(),
+        title,
+        bars,
+    )
+}

@@ -862,6 +862,10 @@ impl Model<'_> {
             ));
         }
         self.pipeline.outcome(&parts.join("; "));
+        let log = self.pipeline.take_log();
+        if self.prep.agents.log_decisions {
+            self.out.decisions.extend(log);
+        }
         let frac = if total_d > 0.0 {
             total_s / total_d
         } else {
@@ -955,12 +959,6 @@ impl Model<'_> {
         }
         let delivered: f64 = out.exchange_mw.iter().map(|x| x.max(0.0)).sum();
         self.out.shared_mwh += delivered * self.prep.interval.as_hours_f64();
-        if self.prep.agents.log_decisions {
-            let log = self.pipeline.take_log();
-            self.out.decisions.extend(log);
-        } else {
-            self.pipeline.take_log();
-        }
         out.commands
     }
 
