@@ -120,7 +120,12 @@ impl<'a> Sink<'a> {
     }
     fn flush(&mut self) -> Result<(), OntologyError> {
         let batch = std::mem::take(&mut self.out);
-        self.store.extend(batch).map_err(err)
+        // One transaction inserting borrowed quads (no per-quad conversion).
+        let mut tx = self.store.start_transaction().map_err(err)?;
+        for q in &batch {
+            tx.insert(q);
+        }
+        tx.commit().map_err(err)
     }
 }
 
@@ -563,9 +568,10 @@ pub fn rdfs(store: &Store) -> Result<usize, OntologyError> {
         // triples (a property declared a subproperty of rdfs:subClassOf or
         // rdfs:subPropertyOf); otherwise one pass over the closed hierarchies
         // is complete.
-        let schema_derivable = props.values().flatten().any(|q| {
-            matches!(q, NamedOrBlankNode::NamedNode(n) if *n == sc || *n == sp)
-        });
+        let schema_derivable = props
+            .values()
+            .flatten()
+            .any(|q| matches!(q, NamedOrBlankNode::NamedNode(n) if *n == sc || *n == sp));
         if n == 0 || !schema_derivable {
             return Ok(total);
         }
