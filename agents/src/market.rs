@@ -81,6 +81,12 @@ pub struct Cleared {
     pub delivered_mw: f64,
 }
 
+/// A booked route: (path as edge indices, sent MW, delivered MW).
+pub type Routed = (Vec<usize>, f64, f64);
+
+/// Books capacity from one microgrid to another for a sent power.
+pub type RouteFn<'a> = dyn FnMut(usize, usize, f64) -> Option<Routed> + 'a;
+
 /// Clears one interval's orders (see the module docs). `route(from, to,
 /// sent_mw)` books capacity and returns `(path, sent, delivered)`.
 pub fn clear(
@@ -88,7 +94,7 @@ pub fn clear(
     bids: &[Bid],
     emergency: bool,
     dt_h: f64,
-    route: &mut dyn FnMut(usize, usize, f64) -> Option<(Vec<usize>, f64, f64)>,
+    route: &mut RouteFn<'_>,
 ) -> Vec<Cleared> {
     let mut asks: Vec<Ask> = asks.iter().copied().filter(|a| a.mw > 1e-9).collect();
     asks.sort_by(|a, b| a.price.total_cmp(&b.price).then(a.seller.cmp(&b.seller)));
@@ -138,7 +144,7 @@ pub fn clear(
                 .filter(|b| b.class == class && b.mw > 1e-9)
                 .map(|b| (*b, b.mw))
                 .collect();
-            need.sort_by(|x, y| x.0.buyer.cmp(&y.0.buyer));
+            need.sort_by_key(|x| x.0.buyer);
             // Water-filling in rounds: each round offers every unsatisfied
             // buyer an equal share of what the sellers still have.
             for _round in 0..64 {

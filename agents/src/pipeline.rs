@@ -147,17 +147,19 @@ impl Pipeline {
                 .collect();
             if !self.last_risk.is_empty() || dis.risk.iter().any(|r| *r != RiskLevel::Low) {
                 self.push(
-                    obs,
-                    self.disaster.name(),
-                    format!(
-                        "severity {}, {} damaged site(s), upstream {}",
-                        dis.severity,
-                        dis.damaged.iter().sum::<usize>(),
-                        if obs.hazard.upstream_up { "up" } else { "down" }
+                    rec(
+                        obs,
+                        self.disaster.name(),
+                        format!(
+                            "severity {}, {} damaged site(s), upstream {}",
+                            dis.severity,
+                            dis.damaged.iter().sum::<usize>(),
+                            if obs.hazard.upstream_up { "up" } else { "down" }
+                        ),
+                        format!("risk level changed: {}", changed.join(", ")),
+                        1.0,
+                        "[]".into(),
                     ),
-                    format!("risk level changed: {}", changed.join(", ")),
-                    1.0,
-                    "[]".into(),
                     false,
                 );
             }
@@ -176,12 +178,14 @@ impl Pipeline {
                 // interval, and says so.
                 let msg = format!("{e}; falling back to each microgrid alone");
                 self.push(
-                    obs,
-                    "decision_maker",
-                    String::new(),
-                    msg.clone(),
-                    0.0,
-                    "[]".into(),
+                    rec(
+                        obs,
+                        "decision_maker",
+                        String::new(),
+                        msg.clone(),
+                        0.0,
+                        "[]".into(),
+                    ),
                     false,
                 );
                 Plan {
@@ -194,12 +198,14 @@ impl Pipeline {
         let ex = self.exec.execute(obs, &gr, &plan);
         for r in &ex.refused {
             self.push(
-                obs,
-                "executor",
-                summary(obs, &en),
-                r.clone(),
-                1.0,
-                "[]".into(),
+                rec(
+                    obs,
+                    "executor",
+                    summary(obs, &en),
+                    r.clone(),
+                    1.0,
+                    "[]".into(),
+                ),
                 false,
             );
         }
@@ -225,12 +231,14 @@ impl Pipeline {
             }
             let cmds = serde_json::to_string(&shown).unwrap_or_else(|_| "[]".into());
             self.push(
-                obs,
-                "decision_maker",
-                summary(obs, &en),
-                why,
-                plan.confidence,
-                cmds,
+                rec(
+                    obs,
+                    "decision_maker",
+                    summary(obs, &en),
+                    why,
+                    plan.confidence,
+                    cmds,
+                ),
                 true,
             );
             self.last_sig = sig;
@@ -242,29 +250,11 @@ impl Pipeline {
         }
     }
 
-    fn push(
-        &mut self,
-        obs: &Observation,
-        agent: &str,
-        inputs: String,
-        rationale: String,
-        confidence: f64,
-        commands: String,
-        wants_outcome: bool,
-    ) {
+    fn push(&mut self, rec: DecisionRecord, wants_outcome: bool) {
         if wants_outcome {
             self.pending.push(self.log.len());
         }
-        self.log.push(DecisionRecord {
-            time_ms: obs.time_ms,
-            replica: obs.replica,
-            agent: agent.into(),
-            inputs,
-            rationale,
-            confidence,
-            commands,
-            outcome: String::new(),
-        });
+        self.log.push(rec);
     }
 
     /// Records what happened in the interval after the pending decisions
@@ -286,6 +276,27 @@ impl Pipeline {
     /// Takes the decision log out.
     pub fn take_log(&mut self) -> Vec<DecisionRecord> {
         std::mem::take(&mut self.log)
+    }
+}
+
+/// A log record without its outcome yet.
+fn rec(
+    obs: &Observation,
+    agent: &str,
+    inputs: String,
+    rationale: String,
+    confidence: f64,
+    commands: String,
+) -> DecisionRecord {
+    DecisionRecord {
+        time_ms: obs.time_ms,
+        replica: obs.replica,
+        agent: agent.into(),
+        inputs,
+        rationale,
+        confidence,
+        commands,
+        outcome: String::new(),
     }
 }
 

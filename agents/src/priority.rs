@@ -105,16 +105,13 @@ impl Strategy for PriorityHeuristic {
                     .collect();
                 order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 for (to, mut want) in order {
-                    loop {
-                        let Some(di) = spare
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, (m, s))| *m != to && *s > 1e-9)
-                            .max_by(|a, b| a.1.1.total_cmp(&b.1.1).then(b.1.0.cmp(&a.1.0)))
-                            .map(|(i, _)| i)
-                        else {
-                            break;
-                        };
+                    while let Some(di) = spare
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (m, s))| *m != to && *s > 1e-9)
+                        .max_by(|a, b| a.1.1.total_cmp(&b.1.1).then(b.1.0.cmp(&a.1.0)))
+                        .map(|(i, _)| i)
+                    {
                         let from = spare[di].0;
                         // Ask for enough sent power to deliver `want` over
                         // a lossy path; the router caps it by capacity.
