@@ -29,10 +29,15 @@ fn points() -> Vec<(f64, f64)> {
 
 /// A 12-sided footprint covering about 10 % of the box.
 fn footprint() -> Geometry<f64> {
+    footprint_at(130.7)
+}
+
+/// The footprint centred at a longitude.
+fn footprint_at(lon: f64) -> Geometry<f64> {
     let ring: Vec<(f64, f64)> = (0..=12)
         .map(|k| {
             let a = std::f64::consts::TAU * (k % 12) as f64 / 12.0;
-            (130.7 + 0.18 * a.cos(), 32.8 + 0.18 * a.sin())
+            (lon + 0.18 * a.cos(), 32.8 + 0.18 * a.sin())
         })
         .collect();
     Geometry::Polygon(Polygon::new(LineString::from(ring), vec![]))
@@ -81,6 +86,21 @@ fn bench(c: &mut Criterion) {
                 .len()
         })
     });
+    // The hazard moves: the footprint shifts 0.005 degrees east or back each
+    // step; only the change is written.
+    let mut index = index;
+    kg.clear_inferred().expect("clear");
+    ontology::rules::update_at_risk(&kg, &index, &fp).expect("first");
+    let mut east = false;
+    g.bench_function("moving_footprint_incremental_at_risk", |bch| {
+        bch.iter(|| {
+            east = !east;
+            let lon = if east { 130.705 } else { 130.7 };
+            index.insert(fp.clone(), footprint_at(lon));
+            ontology::rules::update_at_risk(&kg, &index, &fp).expect("update")
+        })
+    });
+    let index = index;
     g.sample_size(10);
     g.bench_function("full_rule_refresh_rdfs", |bch| {
         bch.iter(|| {

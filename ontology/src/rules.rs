@@ -321,6 +321,97 @@ pub fn at_risk_for_footprint(
     Ok(out)
 }
 
+/// The assets the AtRisk rule puts at risk from one footprint (nothing is
+/// written), in index order.
+pub fn at_risk_candidates(
+    kg: &KnowledgeGraph,
+    index: &SpatialIndex,
+    footprint: &NamedOrBlankNode,
+) -> Result<Vec<NamedOrBlankNode>, OntologyError> {
+    let store = kg.store();
+    if bool_of(store, footprint, &bs("isActive"))? != Some(true) {
+        return Ok(vec![]);
+    }
+    let Some(area) = index.geometry_of(footprint) else {
+        return Ok(vec![]);
+    };
+    let threshold = f64_of(store, footprint, &bs("damageProbabilityThreshold"))?.unwrap_or(0.0);
+    let prob = bs("damageProbability");
+    let mut out = Vec::new();
+    for i in index.within(area) {
+        let Some((node, _)) = index.get(i) else {
+            continue;
+        };
+        if node == footprint {
+            continue;
+        }
+        let p = if threshold > 0.0 {
+            f64_of(store, node, &prob)?.unwrap_or(1.0)
+        } else {
+            1.0
+        };
+        if p >= threshold {
+            out.push(node.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Incremental AtRisk for one footprint after it (or the assets) changed:
+/// only the difference from the conclusions already in the inferred graph
+/// is written (`bs:atRiskFrom` added or removed; `a bs:AtRisk` removed when
+/// no footprint is left). The footprint's geometry is read from the index,
+/// which the caller keeps up to date. Returns (added, removed) assets.
+pub fn update_at_risk(
+    kg: &KnowledgeGraph,
+    index: &SpatialIndex,
+    footprint: &NamedOrBlankNode,
+) -> Result<(usize, usize), OntologyError> {
+    let store = kg.store();
+    let graph = vocab::inferred_graph();
+    let gref = GraphNameRef::NamedNode(graph.as_ref());
+    let (ty, at_risk, from) = (rdf_type(), bs("AtRisk"), bs("atRiskFrom"));
+    let fp_term = Term::from(footprint.clone());
+    let new: HashSet<NamedOrBlankNode> = at_risk_candidates(kg, index, footprint)?
+        .into_iter()
+        .collect();
+    let old: HashSet<NamedOrBlankNode> = store
+        .quads_for_pattern(
+            None,
+            Some(from.as_ref()),
+            Some(fp_term.as_ref()),
+            Some(gref),
+        )
+        .map(|q| q.map(|q| q.subject).map_err(err))
+        .collect::<Result<_, _>>()?;
+    let mut added: Vec<&NamedOrBlankNode> = new.difference(&old).collect();
+    let mut removed: Vec<&NamedOrBlankNode> = old.difference(&new).collect();
+    added.sort_by_cached_key(|n| n.to_string());
+    removed.sort_by_cached_key(|n| n.to_string());
+    let mut sink = Sink::new(store);
+    for a in &added {
+        sink.add((*a).clone(), ty.clone(), at_risk.clone())?;
+        sink.add((*a).clone(), from.clone(), footprint.clone())?;
+    }
+    sink.flush()?;
+    let at_risk_term = Term::from(at_risk.clone());
+    for r in &removed {
+        store
+            .remove(QuadRef::new(*r, &from, &fp_term, gref))
+            .map_err(err)?;
+        let still = store
+            .quads_for_pattern(Some(r.as_ref()), Some(from.as_ref()), None, Some(gref))
+            .next()
+            .is_some();
+        if !still {
+            store
+                .remove(QuadRef::new(*r, &ty, &at_risk_term, gref))
+                .map_err(err)?;
+        }
+    }
+    Ok((added.len(), removed.len()))
+}
+
 /// The WithoutPower rule (see the module docs). Returns the facilities
 /// without power, sorted.
 pub fn without_power(store: &Store) -> Result<HashSet<NamedOrBlankNode>, OntologyError> {

@@ -199,3 +199,39 @@ fn spatial_index_lookups() {
     assert_eq!(near.first().map(|x| x.1), Some(0.0));
     assert!(near.iter().all(|x| x.1 <= 80_000.0));
 }
+
+#[test]
+fn at_risk_updates_incrementally_when_the_footprint_moves() {
+    use ontology::oxigraph::model::{NamedNode, NamedOrBlankNode};
+    let kg = graph(FOOTPRINT);
+    let mut idx = ontology::index::SpatialIndex::from_store(kg.store()).expect("index");
+    let fp = NamedOrBlankNode::from(NamedNode::new_unchecked("http://example.org/fp"));
+    assert_eq!(
+        ontology::rules::update_at_risk(&kg, &idx, &fp).expect("first"),
+        (2, 0)
+    );
+    // Unchanged: nothing to do.
+    assert_eq!(
+        ontology::rules::update_at_risk(&kg, &idx, &fp).expect("same"),
+        (0, 0)
+    );
+    // Move the footprint to cover (3, 3) and (1, 1) but not (0.5, 1.5).
+    let moved = ontology::geom::parse_wkt("POLYGON((0.8 0.8, 4 0.8, 4 4, 0.8 4, 0.8 0.8))")
+        .expect("wkt")
+        .geometry;
+    idx.insert(fp.clone(), moved);
+    // out (0.9 >= 0.3) and edge (2, 1, now inside, no probability) join;
+    // in_none leaves; in_hi stays.
+    assert_eq!(
+        ontology::rules::update_at_risk(&kg, &idx, &fp).expect("moved"),
+        (2, 1)
+    );
+    assert_eq!(
+        select(&kg, "SELECT ?a WHERE { ?a a bs:AtRisk }"),
+        ["ex:edge", "ex:in_hi", "ex:out"]
+    );
+    assert_eq!(
+        select(&kg, "SELECT ?a WHERE { ?a bs:atRiskFrom ex:fp }"),
+        ["ex:edge", "ex:in_hi", "ex:out"]
+    );
+}
