@@ -605,17 +605,51 @@ pub fn rdfs(store: &Store) -> Result<usize, OntologyError> {
                 sink.add(p.clone(), sp.clone(), q)?;
             }
         }
-        // rdfs9: types.
-        for (c, _) in classes.iter() {
+        // rdfs9: types. Candidates are gathered per subject (a subject with
+        // two classes sharing a superclass gets it once); the default graph
+        // is checked only for superclasses that someone is asserted to have
+        // (a quad already in the inferred graph is not inserted twice).
+        let mut candidates: HashMap<NamedOrBlankNode, Vec<NamedOrBlankNode>> = HashMap::new();
+        for c in classes.keys() {
             let supers = closure(&classes, c);
-            let members: Vec<NamedOrBlankNode> = store
-                .quads_for_pattern(None, Some(ty.as_ref()), Some(c.as_ref().into()), None)
-                .map(|q| q.map(|q| q.subject).map_err(err))
-                .collect::<Result<_, _>>()?;
-            for x in members {
+            if supers.is_empty() {
+                continue;
+            }
+            for q in store.quads_for_pattern(None, Some(ty.as_ref()), Some(c.as_ref().into()), None)
+            {
+                let x = q.map_err(err)?.subject;
+                let v = candidates.entry(x).or_default();
                 for d in &supers {
-                    sink.add(x.clone(), ty.clone(), d.clone())?;
+                    if !v.contains(d) {
+                        v.push(d.clone());
+                    }
                 }
+            }
+        }
+        let mut asserted_class: HashMap<NamedOrBlankNode, bool> = HashMap::new();
+        for (x, supers) in candidates {
+            for d in supers {
+                let check = match asserted_class.get(&d) {
+                    Some(b) => *b,
+                    None => {
+                        let b = sink.asserts_any(&ty, Some(&Term::from(d.clone())))?;
+                        asserted_class.insert(d.clone(), b);
+                        b
+                    }
+                };
+                if check
+                    && store
+                        .contains(QuadRef::new(
+                            &x,
+                            &ty,
+                            &Term::from(d.clone()),
+                            GraphNameRef::DefaultGraph,
+                        ))
+                        .map_err(err)?
+                {
+                    continue;
+                }
+                sink.push_new(x.clone(), ty.clone(), d);
             }
         }
         // rdfs7: properties.
@@ -640,21 +674,6 @@ pub fn rdfs(store: &Store) -> Result<usize, OntologyError> {
                 }
             }
         }
-        // Skip what an earlier pass already inferred.
-        let graph = vocab::inferred_graph();
-        sink.out.retain(|q| {
-            !store
-                .contains(QuadRef::new(
-                    &q.subject,
-                    &q.predicate,
-                    &q.object,
-                    graph.as_ref(),
-                ))
-                .unwrap_or(false)
-        });
-        let n = sink.out.len();
-        sink.flush()?;
-        total += n;
         // Another pass can only find more when rdfs7 can produce schema
         // triples (a property declared a subproperty of rdfs:subClassOf or
         // rdfs:subPropertyOf); otherwise one pass over the closed hierarchies
@@ -663,6 +682,24 @@ pub fn rdfs(store: &Store) -> Result<usize, OntologyError> {
             .values()
             .flatten()
             .any(|q| matches!(q, NamedOrBlankNode::NamedNode(n) if *n == sc || *n == sp));
+        if schema_derivable {
+            // Count only what is new, to detect the fixpoint (inserting a
+            // quad that is already there changes nothing).
+            let graph = vocab::inferred_graph();
+            sink.out.retain(|q| {
+                !store
+                    .contains(QuadRef::new(
+                        &q.subject,
+                        &q.predicate,
+                        &q.object,
+                        graph.as_ref(),
+                    ))
+                    .unwrap_or(false)
+            });
+        }
+        let n = sink.out.len();
+        sink.flush()?;
+        total += n;
         if n == 0 || !schema_derivable {
             return Ok(total);
         }
