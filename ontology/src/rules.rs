@@ -11,8 +11,9 @@
 //! - **WithoutPower**: an element is powered when it is neither damaged
 //!   (`bs:isDamaged true`) nor dark (`bs:isEnergised false`) and either has no
 //!   feeder or is fed by a powered element (least fixpoint from the sources);
-//!   a facility served (`bs:servedBy`) only by unpowered elements, or itself
-//!   damaged or dark, is `a bs:WithoutPower`;
+//!   anything served (`bs:servedBy`: loads and facilities) only by unpowered
+//!   elements, and any critical facility or hospital that is itself damaged
+//!   or dark, is `a bs:WithoutPower`;
 //! - **region roll-ups**: for each `bs:Region` with a geometry, the number of
 //!   at-risk assets within it or linked by `bs:inRegion`, their summed
 //!   `bs:demandKw`, and the number of facilities without power;
