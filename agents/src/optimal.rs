@@ -27,7 +27,7 @@
 //! without the `r, bd, bc, g, s` terms), the program maximises
 //!
 //! `sum_{m,t,c} h_t w_c d_t s[m,t,c] + sum_m V(reserve[m])
-//!   - 1e-3 sum h_t f - 1e-4 sum h_t (bd + bc)`
+//!   - c_f sum h_t f - 1e-4 sum h_t (bd + bc)`
 //!
 //! with priority weights `w = (100, 10, 1)`, a small discount
 //! `d_t = 1 - 0.0005 * (hours to the middle of period t)` (serving earlier
@@ -38,9 +38,20 @@
 //! segment (up to the critical demand expected beyond the horizon, from the
 //! disaster analyzer's restoration estimate) is worth `0.98 w_critical`,
 //! the second (the essential demand beyond the horizon) `0.98 w_essential`
-//! and the rest `0.01`. So stored energy is spent on normal loads now only
-//! when it is not needed for critical and essential loads later, and given
-//! to another microgrid only when its path losses are worth it.
+//! and the rest `0.5 w_essential` (`REST`): more than any normal load, less
+//! than essential load now. So stored energy and fuel are never spent on
+//! normal loads (only renewables that cannot be stored are), because the
+//! outage may outlast the disaster analyzer's estimate and every kept MWh
+//! may be needed for critical load later; essential load is served from
+//! what exceeds the critical and essential reserve; and energy goes to
+//! another microgrid only when its path losses are worth it.
+//!
+//! `c_f = 3` per MWh sent (`TRANSFER_COST`, 3 % of a critical MWh) is a
+//! margin against the program's simplifications: moving energy that a
+//! microgrid keeps for its own critical load to another's critical load is
+//! zero-sum at best (and loses on the way), so a transfer must gain more
+//! than that; energy beyond a donor's own critical and essential reserve
+//! still flows freely to a neighbour's critical or essential load.
 //!
 //! The small penalties make the optimum unique in practice (no needless
 //! transfers or battery cycling). Internal network losses are left to the
@@ -55,6 +66,13 @@ use crate::plan::{Dispatch, Plan, PlanError, PlanInput, Strategy, Transfer};
 
 /// Priority weights (critical, essential, normal) per MWh served.
 pub const WEIGHTS: [f64; 3] = [100.0, 10.0, 1.0];
+
+/// Cost per MWh sent over a path (see the module docs).
+pub const TRANSFER_COST: f64 = 3.0;
+
+/// Worth of reserve beyond the critical and essential need, relative to
+/// the essential weight (0.5: above normal load, below essential load).
+pub const REST: f64 = 0.5;
 
 /// Smallest planned flow carried out (MW).
 pub const MIN_FLOW_MW: f64 = 1e-3;
@@ -252,7 +270,7 @@ impl OptimalPlanner {
             ];
             objective += TERMINAL * WEIGHTS[0] * tr[0];
             objective += TERMINAL * WEIGHTS[1] * tr[1];
-            objective += 0.01 * tr[2];
+            objective += REST * WEIGHTS[1] * tr[2];
             let reserve = eta_d * e_prev + fuel - fuel_used;
             constraints.push((tr[0] + tr[1] + tr[2]).leq(reserve));
             mgv.push(MgVars {
@@ -288,8 +306,8 @@ impl OptimalPlanner {
                     vars.add(variable().min(0.0).max(u.capacity_mw)),
                     vars.add(variable().min(0.0).max(u.capacity_mw)),
                 ];
-                objective += -1e-3 * h * f[0];
-                objective += -1e-3 * h * f[1];
+                objective += -TRANSFER_COST * h * f[0];
+                objective += -TRANSFER_COST * h * f[1];
                 fe.push(f);
             }
             flows.push(fe);

@@ -130,25 +130,26 @@ fn lp_matches_the_hand_solution() {
         grid: &gr,
     };
     let sol = OptimalPlanner::default().solve(&input).unwrap();
-    // By hand: the tie is the bottleneck. Sending f delivers 0.9 f; B's
-    // critical load (0.45 MW) needs f = 0.5, and the rest of the capacity
-    // (0.5 MW sent, 0.45 delivered) serves normal load, worth more than
-    // the 0.01 terminal value of the energy kept in A. So f = 1.0,
-    // A discharges 1.0 MW, B serves 0.45 critical and 0.45 normal.
+    // By hand: sending f over the tie delivers 0.9 f. B's critical load
+    // (0.45 MW, weight 100) needs f = 0.5 from A's battery; B's normal load
+    // (weight 1) is not worth A's stored energy, which keeps the value of
+    // reserve beyond need (0.5 * 10 = 5 per MWh). So f = 0.5, A discharges
+    // 0.5 MW, B serves 0.45 critical and no normal load.
     let (_, da, _) = sol.dispatch.iter().find(|d| d.0 == 0).unwrap();
     let (_, _, sb) = sol.dispatch.iter().find(|d| d.0 == 1).unwrap();
-    assert!((da.battery_mw - 1.0).abs() < 1e-7, "{da:?}");
+    assert!((da.battery_mw - 0.5).abs() < 1e-7, "{da:?}");
     assert!((sb[0] - 0.45).abs() < 1e-7, "{sb:?}");
-    assert!((sb[1] - 0.0).abs() < 1e-9);
-    assert!((sb[2] - 0.45).abs() < 1e-7, "{sb:?}");
+    assert!(sb[1].abs() < 1e-9);
+    assert!(sb[2].abs() < 1e-7, "{sb:?}");
     assert_eq!(sol.flows.len(), 1);
-    assert!((sol.flows[0].3 - 1.0).abs() < 1e-7);
-    assert!((sol.net_import_mw[1] - 0.9).abs() < 1e-7);
-    assert!((sol.net_import_mw[0] + 1.0).abs() < 1e-7);
-    // Objective: (100 * 0.45 + 1 * 0.45) discounted to the middle of the
-    // hour, - 1e-3 * 1 (flow) - 1e-4 * 1 (cycling) + 0.01 * 1 MWh left in A.
+    assert!((sol.flows[0].3 - 0.5).abs() < 1e-7);
+    assert!((sol.net_import_mw[1] - 0.45).abs() < 1e-7);
+    assert!((sol.net_import_mw[0] + 0.5).abs() < 1e-7);
+    // Objective: 100 * 0.45 discounted to the middle of the hour,
+    // - 3 * 0.5 (transfer cost) - 1e-4 * 0.5 (cycling) + 5 * 1.5 MWh left
+    // in A.
     let disc = 1.0 - agents::optimal::DISCOUNT_PER_H * 0.5;
-    let expect = (45.0 + 0.45) * disc - 1e-3 - 1e-4 + 0.01;
+    let expect = 45.0 * disc - 3.0 * 0.5 - 1e-4 * 0.5 + 5.0 * 1.5;
     assert!((sol.objective - expect).abs() < 1e-7, "{}", sol.objective);
 }
 
