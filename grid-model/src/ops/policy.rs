@@ -306,9 +306,8 @@ pub fn settle(v: &IslandView<'_>, cmds: &[Command]) -> Settlement {
                     dset[i] = p_mw;
                 }
             }
-            Command::OpenSwitch { .. }
-            | Command::CloseSwitch { .. }
-            | Command::Transfer { .. } => {}
+            Command::OpenSwitch { .. } | Command::CloseSwitch { .. } | Command::Transfer { .. } => {
+            }
         }
     }
     let bmax_d: Vec<f64> = v
