@@ -233,8 +233,9 @@ fn split(caps: &[f64], total: f64, mut emit: impl FnMut(usize, f64)) {
     }
 }
 
-/// Sheds a sharing microgrid's loads above `own supply + exchange`, normal
-/// first, then essential, then critical (sheds already commanded count).
+/// Sheds a sharing microgrid's essential and normal loads above `own supply +
+/// exchange` (supply goes to critical load first; sheds already commanded
+/// count). Critical load is left to the joint island's settlement.
 fn cap_loads(
     obs: &Observation,
     mg: &crate::observe::MicrogridState,
@@ -274,7 +275,10 @@ fn cap_loads(
             let served = want.min(left);
             left -= served;
             let f = 1.0 - served / p;
-            if f > shed_now(l.load, cmds) + 1e-12 {
+            // Critical load is never shed here: if the joint island runs
+            // short, its settlement sheds island-wide, lower classes first.
+            if cls != grid_model::network::Priority::Critical && f > shed_now(l.load, cmds) + 1e-12
+            {
                 cmds.push(Command::ShedLoad {
                     load: l.load,
                     fraction: f.clamp(0.0, 1.0),

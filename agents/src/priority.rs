@@ -19,7 +19,11 @@ use crate::plan::{Plan, PlanError, PlanInput, Router, Strategy, Transfer, own_po
 ///    loads are not served by sharing), the largest deficit first; each is
 ///    taken from the donor with the most spare power, over the path with
 ///    the fewest edges that still has capacity, until the deficit or the
-///    donors are exhausted.
+///    donors are exhausted;
+/// 4. a critical deficit still left is covered by donors that serve their
+///    own essential or normal load: they shed it and give that power (no
+///    microgrid's critical load goes short while a joined neighbour serves
+///    lower classes), whatever their energy margin.
 ///
 /// Ties are broken by microgrid index, so the plan is deterministic.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +58,7 @@ impl Strategy for PriorityHeuristic {
             let mut deficit = Vec::new();
             let mut spare_by_class: Vec<(usize, [f64; 2])> = Vec::new();
             let mut given_by: Vec<(usize, f64)> = Vec::new();
+            let mut lower: Vec<(usize, f64)> = Vec::new();
             for &m in group {
                 let (d, s) = own_position(obs, m);
                 let mg = &obs.microgrids[m];
@@ -86,6 +91,11 @@ impl Strategy for PriorityHeuristic {
                         0.0
                     }
                 };
+                if mg.can_form_grid() {
+                    // Power now beyond its own critical load (its own
+                    // essential and normal load would be shed to give it).
+                    lower.push((m, (s + dem[1] + dem[2]).max(0.0)));
+                }
                 deficit.push((m, d));
                 spare_by_class.push((m, [give(dem[0]), give(dem[0] + dem[1])]));
             }
@@ -147,6 +157,50 @@ impl Strategy for PriorityHeuristic {
                         });
                         if want <= 1e-9 {
                             break;
+                        }
+                    }
+                    if want > 1e-9 && class == 0 {
+                        // Critical first across microgrids: donors that still
+                        // serve their own essential or normal load give that
+                        // power too (their own lower classes are shed), so no
+                        // microgrid's critical load goes short while a joined
+                        // neighbour serves lower classes.
+                        for &(from, freed) in &lower {
+                            if want <= 1e-9 {
+                                break;
+                            }
+                            let used: f64 =
+                                given_by.iter().filter(|x| x.0 == from).map(|x| x.1).sum();
+                            let left = (freed - used).max(0.0);
+                            if from == to || left <= 1e-9 {
+                                continue;
+                            }
+                            let ask = left.min(want * 1.2);
+                            let Some((path, sent, delivered)) = router.route(from, to, ask) else {
+                                continue;
+                            };
+                            let d_used = delivered.min(want);
+                            let s_used = if delivered > 0.0 {
+                                sent * d_used / delivered
+                            } else {
+                                0.0
+                            };
+                            want -= d_used;
+                            match given_by.iter_mut().find(|x| x.0 == from) {
+                                Some(x) => x.1 += s_used,
+                                None => given_by.push((from, s_used)),
+                            }
+                            plan.transfers.push(Transfer {
+                                from,
+                                to,
+                                sent_mw: s_used,
+                                delivered_mw: d_used,
+                                path,
+                                reason: format!(
+                                    "{} cannot cover its critical load; {} sheds its own lower-priority load to give the power",
+                                    obs.microgrids[to].name, obs.microgrids[from].name
+                                ),
+                            });
                         }
                     }
                     if want > 1e-9 {
