@@ -185,6 +185,18 @@ impl Prepared {
         base_dir: &std::path::Path,
         at: &dyn Fn(&str) -> String,
     ) -> Result<Prepared, ScenarioError> {
+        Prepared::new_shifted(sc, c, start_unix, base_dir, at, None)
+    }
+
+    /// As [`Prepared::new`], with the typhoon track shifted (event sets).
+    pub fn new_shifted(
+        sc: &ScenarioFile,
+        c: &Community,
+        start_unix: i64,
+        base_dir: &std::path::Path,
+        at: &dyn Fn(&str) -> String,
+        shift: Option<&disaster_scenarios::eventset::TrackShift>,
+    ) -> Result<Prepared, ScenarioError> {
         let lib = FragilityLibrary::builtin()
             .map_err(|e| ScenarioError::Invalid(format!("fragility library: {e}")))?;
         for s in &c.sites {
@@ -198,7 +210,9 @@ impl Prepared {
             })?;
         }
         let storm = match &sc.hazard {
-            HazardSpec::Typhoon(t) => Some(prepare_storm(t, sc, c, start_unix, base_dir, at)?),
+            HazardSpec::Typhoon(t) => {
+                Some(prepare_storm(t, sc, c, start_unix, base_dir, at, shift)?)
+            }
             _ => None,
         };
         let flood = match &sc.hazard {
@@ -567,10 +581,15 @@ fn prepare_storm(
     start_unix: i64,
     base_dir: &std::path::Path,
     at: &dyn Fn(&str) -> String,
+    shift: Option<&disaster_scenarios::eventset::TrackShift>,
 ) -> Result<Storm, ScenarioError> {
     let bad = |m: String| ScenarioError::Invalid(m);
     let path = base_dir.join(&t.track);
     let track = Track::read_csv(&path).map_err(|e| bad(format!("{}: track: {e}", at("track"))))?;
+    let track = match shift {
+        Some(s) => disaster_scenarios::eventset::shift_track(&track, s),
+        None => track,
+    };
     let si = track
         .resample(1.0)
         .and_then(|tr| tr.to_si())

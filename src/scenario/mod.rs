@@ -11,6 +11,7 @@
 
 pub mod community;
 pub mod compare;
+pub mod eventset;
 pub mod graph;
 pub mod hazard;
 pub mod metrics;
@@ -482,8 +483,28 @@ pub fn run_with_runner(
     let cloud_model = MarkovCloudModel::default();
     let upstream = resolved.upstream.clone();
     let restoration = resolved.restoration.clone();
+    let event_set = eventset::event_set_of(l, &resolved)?;
     let results = sim_core::replica::try_run_replicas(n, seed, opts.threads, |r, rseed| {
-        let damage = hz.sample(rseed, &prep.community, &restoration);
+        let (damage, event) = match &event_set {
+            None => (hz.sample(rseed, &prep.community, &restoration), None),
+            Some(es) => {
+                // This replica's own event, from its own stream.
+                let mut st = stream(rseed, "event_set", "hazard");
+                let (sc_r, shift, what) = es.sample(&resolved, &mut st);
+                let hz_r = hazard::Prepared::new_shifted(
+                    &sc_r,
+                    &prep.community,
+                    start_unix,
+                    &base_dir,
+                    &|k| l.at(k),
+                    shift.as_ref(),
+                )?;
+                (
+                    hz_r.sample(rseed, &prep.community, &restoration),
+                    Some(what),
+                )
+            }
+        };
         let (upstream_lost, upstream_back_h) = if upstream.blackout {
             let mut s = stream(rseed, "upstream", "restore");
             (
@@ -513,7 +534,13 @@ pub fn run_with_runner(
         if let Some(pb) = &pb {
             pb.inc(1);
         }
-        out.map(|o| (o, plan.damage))
+        out.map(|mut o| {
+            if let Some(what) = event {
+                o.recorder
+                    .log_event(sim_core::time::SimTime::ZERO, "hazard", "event_set", &what);
+            }
+            (o, plan.damage)
+        })
     })?;
     let _ = replica_seed; // seeds derive inside run_replicas (replica_seed)
     if let Some(pb) = &pb {

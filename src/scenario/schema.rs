@@ -29,6 +29,10 @@ pub struct ScenarioFile {
     /// Normally-open tie lines between microgrids.
     #[serde(rename = "tie", default)]
     pub ties: Vec<TieSpec>,
+    /// A stochastic event set: every replica samples its own event around
+    /// the `[hazard]` (absent: every replica has the `[hazard]` event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_set: Option<EventSetSpec>,
     /// The response policy.
     #[serde(default)]
     pub policy: PolicySpec,
@@ -131,6 +135,44 @@ pub struct NetworkSpec {
 /// Japanese 6.6 kV distribution lines, not a cited rating).
 fn default_feeder_rating() -> f64 {
     6000.0
+}
+
+/// A stochastic event set around the scenario's hazard (see
+/// `disaster_scenarios::eventset`). Earthquakes: magnitude from a truncated
+/// Gutenberg-Richter law on `[m_min, m_max]` with `b_value`, epicentre
+/// uniform within `radius_km` of the `[hazard]` epicentre, strike normal
+/// around the `[hazard]` strike with `strike_sigma_deg`, rupture length and
+/// width from Wells & Coppersmith (1994). Typhoons: the track shifted
+/// across and along its motion (normal, `cross_track_sigma_km`,
+/// `along_track_sigma_km`) and its pressure deficit scaled by a log-normal
+/// factor (`intensity_sigma`). Floods and `none`: not supported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSetSpec {
+    /// Gutenberg-Richter b-value.
+    #[serde(default = "one_f")]
+    pub b_value: f64,
+    /// Smallest magnitude (default: the `[hazard]` magnitude - 1).
+    #[serde(default)]
+    pub m_min: Option<f64>,
+    /// Largest magnitude (default: the `[hazard]` magnitude + 0.5).
+    #[serde(default)]
+    pub m_max: Option<f64>,
+    /// Epicentre radius (km).
+    #[serde(default)]
+    pub radius_km: f64,
+    /// Strike standard deviation (degrees).
+    #[serde(default)]
+    pub strike_sigma_deg: f64,
+    /// Cross-track shift standard deviation (km).
+    #[serde(default)]
+    pub cross_track_sigma_km: f64,
+    /// Along-track shift standard deviation (km).
+    #[serde(default)]
+    pub along_track_sigma_km: f64,
+    /// Standard deviation of the log pressure-deficit factor.
+    #[serde(default)]
+    pub intensity_sigma: f64,
 }
 
 /// A normally-open tie line between two microgrids' PCC buses, closed by
