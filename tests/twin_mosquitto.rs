@@ -227,11 +227,14 @@ fn broker_restart_loses_no_telemetry_and_twin_reconnects() {
     ))
     .expect("testbed");
     let emu_cfg = emulator(&setup, &broker.url("emu", "em"), 8.0, 5.0);
-    let emu =
-        std::thread::spawn(move || hw_bridge::emulator::run(&emu_cfg, &AtomicBool::new(false)));
     let twin_setup = setup.clone();
     let url = broker.url("twin", "tw");
-    let tw = std::thread::spawn(move || run_twin(&twin_setup, &url, 16.0, false));
+    let tw = std::thread::spawn(move || run_twin(&twin_setup, &url, 17.5, false));
+    // The twin subscribes first: a message published before its (new)
+    // session exists is not for it, and would look like a loss here.
+    std::thread::sleep(Duration::from_millis(1500));
+    let emu =
+        std::thread::spawn(move || hw_bridge::emulator::run(&emu_cfg, &AtomicBool::new(false)));
     std::thread::sleep(Duration::from_secs(3));
     broker.stop();
     std::thread::sleep(Duration::from_secs(2));

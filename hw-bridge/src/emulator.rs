@@ -271,8 +271,11 @@ pub fn run(cfg: &EmulatorConfig, stop: &AtomicBool) -> Result<EmulatorReport, Br
             .map(|j| j.join().unwrap_or_default())
             .collect::<Vec<_>>()
     });
-    // Let the queues drain (at most 10 s), then disconnect.
-    std::thread::sleep(Duration::from_millis(300));
+    // Let the queues drain: wait until the broker has acknowledged every
+    // message (at most 10 s per link), then disconnect.
+    for l in &links {
+        l.wait_acked(Duration::from_secs(10));
+    }
     let mut report = EmulatorReport {
         devices: n as u64,
         ..Default::default()

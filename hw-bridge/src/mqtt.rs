@@ -204,6 +204,8 @@ pub enum LinkEvent {
 #[derive(Clone)]
 pub struct Publisher {
     client: Client,
+    /// QoS 1 messages queued and not yet acknowledged by the broker.
+    unacked: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -220,7 +222,9 @@ impl Publisher {
     pub fn publish(&self, topic: &str, payload: Vec<u8>) -> Result<(), BridgeError> {
         self.client
             .publish(topic, QoS::AtLeastOnce, false, payload)
-            .map_err(|e| BridgeError::Mqtt(format!("publish to {topic}: {e}")))
+            .map_err(|e| BridgeError::Mqtt(format!("publish to {topic}: {e}")))?;
+        self.unacked.fetch_add(1, Ordering::AcqRel);
+        Ok(())
     }
 
     /// Queues a QoS 1 message without waiting.
@@ -230,7 +234,9 @@ impl Publisher {
     pub fn try_publish(&self, topic: &str, payload: Vec<u8>) -> Result<(), BridgeError> {
         self.client
             .try_publish(topic, QoS::AtLeastOnce, false, payload)
-            .map_err(|e| BridgeError::Mqtt(format!("publish to {topic}: {e}")))
+            .map_err(|e| BridgeError::Mqtt(format!("publish to {topic}: {e}")))?;
+        self.unacked.fetch_add(1, Ordering::AcqRel);
+        Ok(())
     }
 }
 
@@ -284,7 +290,10 @@ impl Link {
     {
         let opts = cfg.options()?;
         let (client, mut conn) = Client::new(opts, cfg.capacity.max(10));
-        let publisher = Publisher { client };
+        let publisher = Publisher {
+            client,
+            unacked: Arc::new(std::sync::atomic::AtomicI64::new(0)),
+        };
         let shared = Arc::new(Shared::default());
         let (first_tx, first_rx) = mpsc::channel::<Result<(), BridgeError>>();
         let th_shared = shared.clone();
@@ -331,6 +340,9 @@ impl Link {
                                 },
                                 &th_pub,
                             );
+                        }
+                        Ok(Event::Incoming(Packet::PubAck(_))) => {
+                            th_pub.unacked.fetch_sub(1, Ordering::AcqRel);
                         }
                         Ok(Event::Outgoing(Outgoing::Disconnect)) => {
                             if th_shared.stop.load(Ordering::Acquire) {
@@ -415,6 +427,20 @@ impl Link {
     /// Reconnections after a lost connection so far.
     pub fn reconnects(&self) -> u64 {
         self.shared.reconnects.load(Ordering::Relaxed)
+    }
+
+    /// Waits until every QoS 1 message published through this link has been
+    /// acknowledged by the broker (messages queued while disconnected are
+    /// sent on reconnection), at most `timeout`; true when all were.
+    pub fn wait_acked(&self, timeout: Duration) -> bool {
+        let start = Instant::now();
+        while self.publisher.unacked.load(Ordering::Acquire) > 0 {
+            if start.elapsed() >= timeout {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
     }
 
     /// Whether the link is connected now.
