@@ -9,7 +9,7 @@ fn preset(name: &str) -> scenario::Loaded {
         "{}/examples/scenarios/{name}.toml",
         env!("CARGO_MANIFEST_DIR")
     );
-    scenario::load(&path).unwrap()
+    scenario::load(&path).expect("preset loads")
 }
 
 /// Common random numbers on every preset, and the critical energy of each

@@ -7,19 +7,33 @@ fn with_event_set(preset: &str, table: &str) -> scenario::Loaded {
         "{}/examples/scenarios/{preset}.toml",
         env!("CARGO_MANIFEST_DIR")
     );
-    let text = std::fs::read_to_string(&path).unwrap();
+    let text = std::fs::read_to_string(&path).expect("preset readable");
     let text = format!("{text}\n[event_set]\n{table}\n");
-    scenario::parse(&text, &path).unwrap()
+    scenario::parse(&text, &path).expect("scenario with an event set parses")
 }
 
 fn events(res: &scenario::RunResults) -> Vec<(u32, String)> {
-    let df = res.recorder.events_to_dataframe().unwrap();
-    let kind = df.column("kind").unwrap().str().unwrap();
-    let detail = df.column("detail").unwrap().str().unwrap();
-    let rep = df.column("replica").unwrap().u32().unwrap();
+    let df = res.recorder.events_to_dataframe().expect("events table");
+    let kind = df
+        .column("kind")
+        .and_then(|c| c.str().cloned())
+        .expect("kind");
+    let detail = df
+        .column("detail")
+        .and_then(|c| c.str().cloned())
+        .expect("detail");
+    let rep = df
+        .column("replica")
+        .and_then(|c| c.u32().cloned())
+        .expect("replica");
     (0..df.height())
         .filter(|&i| kind.get(i) == Some("event_set"))
-        .map(|i| (rep.get(i).unwrap(), detail.get(i).unwrap().to_string()))
+        .map(|i| {
+            (
+                rep.get(i).unwrap_or(u32::MAX),
+                detail.get(i).unwrap_or_default().to_string(),
+            )
+        })
         .collect()
 }
 

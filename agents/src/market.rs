@@ -5,7 +5,7 @@
 //!
 //! Every interval, each islanded microgrid that can reach others allocates
 //! its own supply to its own demand critical-first
-//! ([`own_position`](crate::plan::own_position)).
+//! ([`crate::plan::own_position`]).
 //!
 //! * What it cannot cover becomes **bids**, one per class, at the class's
 //!   reservation price: critical 5,000, essential 500, normal 100 credits

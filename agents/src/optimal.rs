@@ -26,8 +26,10 @@
 //! (`r + bd - bc + g + inflow (1-loss) - outflow = sum_c s`; at the hub
 //! without the `r, bd, bc, g, s` terms), the program maximises
 //!
-//! `sum_{m,t,c} h_t w_c d_t s[m,t,c] + sum_m V(reserve[m])
-//!   - c_f sum h_t f - 1e-4 sum h_t (bd + bc)`
+//! ```text
+//! sum_{m,t,c} h_t w_c d_t s[m,t,c] + sum_m V(reserve[m])
+//!   - c_f sum h_t f - 1e-4 sum h_t (bd + bc)
+//! ```
 //!
 //! with priority weights `w = (100, 10, 1)`, a small discount
 //! `d_t = 1 - 0.0005 * (hours to the middle of period t)` (serving earlier

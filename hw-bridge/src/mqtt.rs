@@ -359,11 +359,10 @@ impl Link {
                                         code,
                                         ConnectReturnCode::BadUserNamePassword
                                             | ConnectReturnCode::NotAuthorized
-                                    ) {
-                                        if let Some(tx) = first.take() {
-                                            let _ = tx.send(Err(BridgeError::Auth(m)));
-                                            break;
-                                        }
+                                    ) && let Some(tx) = first.take()
+                                    {
+                                        let _ = tx.send(Err(BridgeError::Auth(m)));
+                                        break;
                                     }
                                     m
                                 }

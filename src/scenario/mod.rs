@@ -160,13 +160,12 @@ pub struct RunOptions {
 /// A replacement for [`sim::run_replica`] (the live twin runs the same model
 /// paced by the wall clock, see `crate::twin`).
 #[derive(Clone)]
-pub struct ReplicaRunner(
-    pub  std::sync::Arc<
-        dyn Fn(&sim::Prepared, &sim::ReplicaPlan, u32) -> Result<sim::ReplicaResult, ScenarioError>
-            + Send
-            + Sync,
-    >,
-);
+pub struct ReplicaRunner(pub std::sync::Arc<RunReplicaFn>);
+
+/// The signature of a replica runner (see [`ReplicaRunner`]).
+pub type RunReplicaFn = dyn Fn(&sim::Prepared, &sim::ReplicaPlan, u32) -> Result<sim::ReplicaResult, ScenarioError>
+    + Send
+    + Sync;
 
 impl std::fmt::Debug for ReplicaRunner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

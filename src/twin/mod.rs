@@ -475,7 +475,7 @@ impl TwinHook {
                         st.now,
                         &row.asset,
                         "device_recovered",
-                        &format!("device `{}` reports again", row.device),
+                        format!("device `{}` reports again", row.device),
                     );
                 }
                 row.status = "live".into();
@@ -711,7 +711,7 @@ impl LiveHook for TwinHook {
                 Err(r) => {
                     inc(&self.counters.commands_refused);
                     st.recorder
-                        .log_event(st.now, &asset, "command_refused", &r.to_string());
+                        .log_event(st.now, &asset, "command_refused", r.to_string());
                     self.report.commands.push(CommandLog {
                         id,
                         t_ms: st.now.as_millis(),
@@ -745,7 +745,7 @@ impl LiveHook for TwinHook {
                         } else {
                             "command_advisory"
                         },
-                        &format!("{} {} {}", cl.msg.action, cl.msg.value, cl.msg.unit),
+                        format!("{} {} {}", cl.msg.action, cl.msg.value, cl.msg.unit),
                     );
                     if cl.control {
                         inc(&self.counters.commands_sent);
@@ -850,8 +850,7 @@ pub fn run(
     let tb = setup.testbed.clone();
     let org = tb.twin.org.clone();
     let counters = Arc::new(TwinCounters::default());
-    let out: Arc<Mutex<Option<(TwinReport, Option<Vec<record::Row>>)>>> =
-        Arc::new(Mutex::new(None));
+    let out: SharedOutcome = Arc::new(Mutex::new(None));
     let (injector, inbox) = live_channel();
     let replay = matches!(source, Source::Replay(_));
     // The link (live runs).
@@ -1202,3 +1201,6 @@ pub fn load_setup_or_scenario(path: &Path) -> Result<Setup, TwinError> {
         scenario,
     })
 }
+
+/// The twin's report and recording, handed back from the model's thread.
+type SharedOutcome = Arc<Mutex<Option<(TwinReport, Option<Vec<record::Row>>)>>>;
