@@ -123,38 +123,22 @@ impl Strategy for PriorityHeuristic {
                         .map(|(i, _)| i)
                     {
                         let from = spare[di].0;
-                        // Ask for enough sent power to deliver `want` over
-                        // a lossy path; the router caps it by capacity.
-                        let ask = spare[di].1.min(want * 1.2);
-                        let Some((path, sent, delivered)) = router.route(from, to, ask) else {
+                        let reason = format!(
+                            "{} cannot cover its {} load; {} has spare power and energy beyond its own critical and essential need",
+                            obs.microgrids[to].name,
+                            ["critical", "essential"][class],
+                            obs.microgrids[from].name
+                        );
+                        match book(&mut router, from, to, spare[di].1, want, reason) {
+                            Some(t) => {
+                                spare[di].1 -= t.sent_mw;
+                                add_given(&mut given_by, from, t.sent_mw);
+                                want -= t.delivered_mw;
+                                plan.transfers.push(t);
+                            }
                             // No path with capacity from this donor.
-                            spare[di].1 = 0.0;
-                            continue;
-                        };
-                        let delivered_used = delivered.min(want);
-                        let sent_used = if delivered > 0.0 {
-                            sent * delivered_used / delivered
-                        } else {
-                            0.0
-                        };
-                        spare[di].1 -= sent_used;
-                        match given_by.iter_mut().find(|x| x.0 == from) {
-                            Some(x) => x.1 += sent_used,
-                            None => given_by.push((from, sent_used)),
+                            None => spare[di].1 = 0.0,
                         }
-                        want -= delivered_used;
-                        let cls = ["critical", "essential"][class];
-                        plan.transfers.push(Transfer {
-                            from,
-                            to,
-                            sent_mw: sent_used,
-                            delivered_mw: delivered_used,
-                            path,
-                            reason: format!(
-                                "{} cannot cover its {cls} load; {} has spare power and energy beyond its own critical and essential need",
-                                obs.microgrids[to].name, obs.microgrids[from].name
-                            ),
-                        });
                         if want <= 1e-9 {
                             break;
                         }
@@ -175,32 +159,15 @@ impl Strategy for PriorityHeuristic {
                             if from == to || left <= 1e-9 {
                                 continue;
                             }
-                            let ask = left.min(want * 1.2);
-                            let Some((path, sent, delivered)) = router.route(from, to, ask) else {
-                                continue;
-                            };
-                            let d_used = delivered.min(want);
-                            let s_used = if delivered > 0.0 {
-                                sent * d_used / delivered
-                            } else {
-                                0.0
-                            };
-                            want -= d_used;
-                            match given_by.iter_mut().find(|x| x.0 == from) {
-                                Some(x) => x.1 += s_used,
-                                None => given_by.push((from, s_used)),
+                            let reason = format!(
+                                "{} cannot cover its critical load; {} sheds its own lower-priority load to give the power",
+                                obs.microgrids[to].name, obs.microgrids[from].name
+                            );
+                            if let Some(t) = book(&mut router, from, to, left, want, reason) {
+                                add_given(&mut given_by, from, t.sent_mw);
+                                want -= t.delivered_mw;
+                                plan.transfers.push(t);
                             }
-                            plan.transfers.push(Transfer {
-                                from,
-                                to,
-                                sent_mw: s_used,
-                                delivered_mw: d_used,
-                                path,
-                                reason: format!(
-                                    "{} cannot cover its critical load; {} sheds its own lower-priority load to give the power",
-                                    obs.microgrids[to].name, obs.microgrids[from].name
-                                ),
-                            });
                         }
                     }
                     if want > 1e-9 {
@@ -229,5 +196,41 @@ impl Strategy for PriorityHeuristic {
             s
         };
         Ok(plan)
+    }
+}
+
+/// Routes up to `limit` MW of sent power from `from` to `to`, enough to
+/// deliver `want` MW over a lossy path (the router caps it by capacity);
+/// `None` when no path has capacity.
+fn book(
+    router: &mut Router,
+    from: usize,
+    to: usize,
+    limit: f64,
+    want: f64,
+    reason: String,
+) -> Option<Transfer> {
+    let (path, sent, delivered) = router.route(from, to, limit.min(want * 1.2))?;
+    let delivered_used = delivered.min(want);
+    let sent_used = if delivered > 0.0 {
+        sent * delivered_used / delivered
+    } else {
+        0.0
+    };
+    Some(Transfer {
+        from,
+        to,
+        sent_mw: sent_used,
+        delivered_mw: delivered_used,
+        path,
+        reason,
+    })
+}
+
+/// Adds to what a donor has given.
+fn add_given(given_by: &mut Vec<(usize, f64)>, from: usize, sent: f64) {
+    match given_by.iter_mut().find(|x| x.0 == from) {
+        Some(x) => x.1 += sent,
+        None => given_by.push((from, sent)),
     }
 }
