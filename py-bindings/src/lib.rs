@@ -291,6 +291,47 @@ fn run(
     })
 }
 
+/// Runs every policy on the same replicas (common random numbers) and
+/// returns `compare.json` as a string; writes the CLI's compare files to
+/// `out` when given.
+#[pyfunction]
+#[pyo3(signature = (path, policies, replicas = None, seed = None, threads = 0, out = None))]
+fn compare(
+    py: Python<'_>,
+    path: &str,
+    policies: Vec<String>,
+    replicas: Option<u32>,
+    seed: Option<u64>,
+    threads: usize,
+    out: Option<&str>,
+) -> PyResult<String> {
+    use blackstart::scenario::{self, RunOptions, ScenarioError};
+    let to_py = |e: ScenarioError| match e {
+        ScenarioError::Sim(_) | ScenarioError::Output(_) => PyRuntimeError::new_err(e.to_string()),
+        _ => PyValueError::new_err(e.to_string()),
+    };
+    let json = py.detach(|| -> Result<_, ScenarioError> {
+        let loaded = scenario::load(path)?;
+        let cmp = scenario::compare::compare(
+            &loaded,
+            &policies,
+            &RunOptions {
+                replicas,
+                seed,
+                threads,
+                detail: false,
+                progress: false,
+            },
+        )?;
+        if let Some(dir) = out {
+            cmp.write(std::path::Path::new(dir))?;
+        }
+        Ok(cmp.to_json())
+    });
+    let json = json.map_err(to_py)?;
+    serde_json::to_string(&json).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
 /// The extension module.
 #[pymodule]
 fn _blackstart(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -298,6 +339,7 @@ fn _blackstart(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPowerFlow>()?;
     m.add_class::<PyRunResults>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

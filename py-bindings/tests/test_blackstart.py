@@ -76,6 +76,20 @@ def test_same_seed_same_results_whatever_the_threads():
     assert a.timeseries.equals(b.timeseries)
 
 
+def test_compare_gives_paired_differences_on_common_random_numbers(tmp_path):
+    path = str(ROOT / "examples" / "scenarios" / "hokkaido-2018.toml")
+    cmp = blackstart.compare(path, ["none", "priority"], replicas=3, out=str(tmp_path))
+    assert cmp["baseline"] == "none"
+    a = [r["served_energy_fraction"] for r in cmp["policies"]["none"]["replicas"]]
+    b = [r["served_energy_fraction"] for r in cmp["policies"]["priority"]["replicas"]]
+    d = cmp["differences"]["priority"]["served_energy_fraction"]
+    assert abs(d["mean"] - sum(y - x for x, y in zip(a, b)) / 3) < 1e-12
+    assert d["ci95_low"] <= d["mean"] <= d["ci95_high"]
+    assert json.loads((tmp_path / "compare.json").read_text()) == cmp
+    with pytest.raises(ValueError, match="none, priority, optimal, market"):
+        blackstart.compare(path, ["none", "greedy"], replicas=1)
+
+
 def test_stub_lists_every_public_name_of_the_extension():
     stub = pathlib.Path(blackstart.__file__).with_name("_blackstart.pyi").read_text()
     tree = ast.parse(stub)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import polars as pl
 
@@ -26,7 +26,7 @@ from . import _blackstart
 
 __version__: str = _blackstart.__version__
 
-__all__ = ["Network", "PowerFlowResult", "RunResults", "run", "__version__"]
+__all__ = ["Network", "PowerFlowResult", "RunResults", "run", "compare", "__version__"]
 
 
 def _frame(ipc: bytes) -> pl.DataFrame:
@@ -111,3 +111,20 @@ def run(
     ``blackstart run`` does; ``out`` also writes the CLI's output files.
     The GIL is released while the engine runs."""
     return RunResults(_blackstart.run(str(path), replicas, seed, threads, out))
+
+
+def compare(
+    path: str,
+    policies: List[str],
+    replicas: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: int = 0,
+    out: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Runs every policy (``none``, ``priority``, ``optimal``, ``market``; the
+    first is the baseline) on the same replicas, as ``blackstart compare``
+    does, and returns ``compare.json`` as a dict: ``baseline``, ``policies``
+    (each policy's summary) and ``differences`` (policy minus baseline, per
+    replica, summarised as ``mean``, ``ci95_low``, ``ci95_high``). ``out``
+    also writes the CLI's files. Unknown policies raise ``ValueError``."""
+    return json.loads(_blackstart.compare(str(path), list(policies), replicas, seed, threads, out))

@@ -1,6 +1,6 @@
 """Type stubs of the Rust extension module (checked against it in tests)."""
 
-from typing import Optional
+from typing import List, Optional
 
 __version__: str
 
@@ -39,3 +39,12 @@ def run(
     threads: int = ...,
     out: Optional[str] = ...,
 ) -> RunResults: ...
+
+def compare(
+    path: str,
+    policies: List[str],
+    replicas: Optional[int] = ...,
+    seed: Optional[int] = ...,
+    threads: int = ...,
+    out: Optional[str] = ...,
+) -> str: ...
