@@ -1,19 +1,27 @@
 //! Planning time per control interval for the `optimal` and `market`
-//! strategies on synthetic communities of N microgrids (a ring of tie lines
-//! plus feeders to the substation bus), 24 h horizon in 1 h periods after a
-//! 15-min interval.
+//! strategies on synthetic communities of N microgrids, 24 h horizon in
+//! 1 h periods after a 15-min interval, on two topologies:
+//!
+//! * `ring+hub`: a ring of tie lines plus feeders (half of them intact) to
+//!   the substation bus: every microgrid can reach every other, one
+//!   sharing group of N (the worst case for the planner);
+//! * `clusters`: the substation is damaged, ties join microgrids in rings
+//!   of 10: N/10 sharing groups, each planned on its own.
 //!
 //! `cargo run --release -p agents --example plan_speed -- 10 100 1000`
-//! prints one JSON line per strategy and size.
+//! prints one JSON line per strategy, solver, topology and size. The
+//! simplex on one group is skipped above 100 microgrids (it takes minutes);
+//! `PLAN_SPEED_SIMPLEX_MAX=1000` runs it anyway.
 
 use std::time::Instant;
 
 use agents::observe::{EdgeKind, HazardState, MicrogridState, Node, Observation, PathEdge};
-use agents::{DisasterAnalyzer, Executor, Pipeline};
+use agents::optimal::LpSolver;
+use agents::{DisasterAnalyzer, Executor, OptimalPlanner, Pipeline, Strategy};
 use grid_model::network::Priority;
 use grid_model::ops::{Battery, Diesel, LoadDemand};
 
-fn community(n: usize) -> Observation {
+fn community(n: usize, clusters: bool) -> Observation {
     let periods: Vec<f64> = std::iter::once(0.25)
         .chain(std::iter::repeat_n(1.0, 24))
         .collect();
@@ -118,12 +126,20 @@ fn community(n: usize) -> Observation {
             switch: i,
             closed: false,
         });
-        if n > 1 {
+        // Ring of all microgrids, or rings of 10.
+        let next = if clusters {
+            let base = i - i % 10;
+            let size = 10.min(n - base);
+            base + (i - base + 1) % size
+        } else {
+            (i + 1) % n
+        };
+        if next != i {
             edges.push(PathEdge {
                 id: format!("tie-{i}"),
                 kind: EdgeKind::Tie,
                 a: Node::Mg(i),
-                b: Node::Mg((i + 1) % n),
+                b: Node::Mg(next),
                 capacity_mw: 1.0,
                 loss_frac: 0.01,
                 intact: true,
@@ -144,7 +160,7 @@ fn community(n: usize) -> Observation {
             severity: 3,
             hours_since_event: 1.0,
             upstream_up: false,
-            substation_ok: true,
+            substation_ok: !clusters,
             damaged: Vec::new(),
         },
     }
@@ -160,27 +176,52 @@ fn main() {
     } else {
         sizes
     };
+    let simplex_max: usize = std::env::var("PLAN_SPEED_SIMPLEX_MAX")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
     for &n in &sizes {
-        let obs = community(n);
-        for strategy in ["market", "optimal"] {
-            let mut p = Pipeline::new(strategy, Executor::default(), DisasterAnalyzer::default())
-                .expect("known strategy");
-            let reps = if n >= 1000 {
-                1
-            } else if n >= 100 {
-                3
-            } else {
-                20
-            };
-            let t0 = Instant::now();
-            let mut transfers = 0;
-            for _ in 0..reps {
-                transfers = p.step(&obs).plan.transfers.len();
+        for (topology, clusters) in [("ring+hub", false), ("clusters", true)] {
+            let obs = community(n, clusters);
+            let mut runs: Vec<(&str, Box<dyn Strategy>)> =
+                vec![("market", agents::strategy("market").expect("known"))];
+            for (name, solver) in [
+                ("optimal/simplex", LpSolver::Simplex),
+                ("optimal/interior-point", LpSolver::InteriorPoint),
+                ("optimal/auto", LpSolver::Auto),
+            ] {
+                // The simplex on one group of more than `simplex_max`.
+                if solver == LpSolver::Simplex && !clusters && n > simplex_max {
+                    continue;
+                }
+                runs.push((
+                    name,
+                    Box::new(OptimalPlanner {
+                        solver,
+                        ..OptimalPlanner::default()
+                    }),
+                ));
             }
-            let s = t0.elapsed().as_secs_f64() / reps as f64;
-            println!(
-                "{{\"strategy\":\"{strategy}\",\"microgrids\":{n},\"seconds_per_interval\":{s:.6},\"transfers\":{transfers}}}"
-            );
+            for (strategy, st) in runs {
+                let mut p =
+                    Pipeline::with_strategy(st, Executor::default(), DisasterAnalyzer::default());
+                let reps = if n >= 1000 {
+                    1
+                } else if n >= 100 {
+                    3
+                } else {
+                    20
+                };
+                let t0 = Instant::now();
+                let mut transfers = 0;
+                for _ in 0..reps {
+                    transfers = p.step(&obs).plan.transfers.len();
+                }
+                let s = t0.elapsed().as_secs_f64() / reps as f64;
+                println!(
+                    "{{\"strategy\":\"{strategy}\",\"topology\":\"{topology}\",\"microgrids\":{n},\"seconds_per_interval\":{s:.6},\"transfers\":{transfers}}}"
+                );
+            }
         }
     }
 }

@@ -8,13 +8,15 @@
 //!
 //! * `s[m,t,c] <= D[m,t,c]` served demand of class `c` (critical,
 //!   essential, normal), `D` the demand forecast;
-//! * `r[m,t] <= R[m,t]` renewables used (the rest curtailed);
-//! * `bd[m,t] <= Pd[m]`, `bc[m,t] <= Pc[m]` battery discharge and charge
-//!   (the microgrid's batteries aggregated: powers summed, efficiencies
-//!   capacity-weighted);
+//! * `bd[m,t] <= Pd[m,t]`, `bc[m,t] <= Pc[m,t]` battery discharge and
+//!   charge (the microgrid's batteries aggregated: powers summed,
+//!   efficiencies capacity-weighted); in period 0 the limits are what the
+//!   batteries can give or take in this interval at their present state of
+//!   charge, in later periods their rated power (energy is bounded by `E`);
 //! * `E[m,t] <= Emax[m]` stored energy above the SoC floors at the end of
 //!   period `t` (MWh), `E[m,t] = E[m,t-1] + h_t (eta_c bc - bd / eta_d)`;
-//! * `g[m,t] <= G[m]` diesel output, with `sum_t h_t g[m,t] <= F[m]`, the
+//! * `g[m,t] <= G[m,t]` diesel output (period 0: this interval's limit;
+//!   later: rated power), with `sum_t h_t g[m,t] <= F[m]`, the
 //!   fuel as energy at the consumption of the expected running point
 //!   (HOMER's linear curve at the unit's share of the critical and
 //!   essential demand, at least 10 % of rated: conservative at part load;
@@ -22,13 +24,15 @@
 //! * `f[e,t,dir] <= cap[e]` flow on each usable path element in each
 //!   direction, arriving with `(1 - loss[e])` of what is sent;
 //!
-//! subject to a power balance at every microgrid and at the hub
-//! (`r + bd - bc + g + inflow (1-loss) - outflow = sum_c s`; at the hub
-//! without the `r, bd, bc, g, s` terms), the program maximises
+//! (battery and diesel variables only where the microgrid has such units)
+//! subject to a power balance at every microgrid, with the renewable
+//! forecast `R[m,t]` as the bound on what is not covered otherwise (the
+//! rest is curtailed): `sum_c s + bc - bd - g - inflow (1-loss) + outflow
+//! <= R`, and at the hub `inflow (1-loss) = outflow`. The program maximises
 //!
 //! ```text
 //! sum_{m,t,c} h_t w_c d_t s[m,t,c] + sum_m V(reserve[m])
-//!   - c_f sum h_t f - 1e-4 sum h_t (bd + bc)
+//!   - c_f sum h_t f - 1e-4 sum h_t (bd + bc) - 0.01 sum_t a_t h_t bc
 //! ```
 //!
 //! with priority weights `w = (100, 10, 1)`, a small discount
@@ -55,11 +59,30 @@
 //! than that; energy beyond a donor's own critical and essential reserve
 //! still flows freely to a neighbour's critical or essential load.
 //!
+//! `a_t` is the hours from now to the start of period `t`: charging later
+//! costs a little more than charging now (`CHARGE_LATER_PER_H`), so energy
+//! is stored before essential or normal load is served from renewables
+//! that a later, forecast, charge would have to replace.
+//!
 //! The small penalties make the optimum unique in practice (no needless
 //! transfers or battery cycling). Internal network losses are left to the
 //! grid-forming units. The first period's values become the plan; the
 //! program is solved again every interval with the new state (receding
-//! horizon). Solved with `good_lp` and its pure-Rust `microlp` simplex.
+//! horizon).
+//!
+//! # Solving
+//!
+//! Microgrids in different sharing groups (the grid analyzer's groups of
+//! microgrids that can reach each other over usable paths) share no
+//! variable, so each group gets its own program, and each islanded
+//! microgrid outside any group a small one of its own: the same optimum as
+//! one program over all, in time that grows with the largest group rather
+//! than with the community. Small groups (up to [`AUTO_SIMPLEX_MAX`]
+//! microgrids) are solved with `good_lp`'s pure-Rust `microlp` simplex (an
+//! exact vertex), larger ones with the pure-Rust `clarabel` sparse
+//! interior-point method, which grows about linearly where the simplex
+//! grows as n^2.2 ([`LpSolver`]; `benches/results/plan_speed_*.txt`). Both
+//! are deterministic: the same observation gives the same plan.
 
 use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, variable};
 
@@ -82,6 +105,21 @@ pub const MIN_FLOW_MW: f64 = 1e-3;
 /// Weight lost per hour of delay within the horizon (0.05 % per hour).
 pub const DISCOUNT_PER_H: f64 = 5e-4;
 
+/// Cost per MWh charged into storage, per hour from now to the period in
+/// which it is charged (0.01): energy stored now is preferred to energy
+/// forecast. Without it, charging a battery now from renewables and
+/// charging it later from forecast renewables tie, while serving a load now
+/// rather than later gains the discount, so the program serves normal or
+/// essential load with this interval's PV and plans to charge later;
+/// re-planned every interval with a persistence forecast that is often too
+/// sunny, later may never come and the battery starts the night short.
+/// 0.01 per MWh-hour exceeds the discount on essential (10 x 0.0005) and
+/// normal load, so they wait until storage is charged, and is below the
+/// discount on critical load (100 x 0.0005), which is never deferred for
+/// it. Only charging is penalised (not holding energy), so no load waits
+/// for stored energy.
+pub const CHARGE_LATER_PER_H: f64 = 0.01;
+
 /// Worth of reserve kept for critical and essential demand beyond the
 /// horizon, relative to serving it (below any in-horizon weight: at most
 /// 1 - 0.0005 * 24 = 0.988 after a day).
@@ -92,32 +130,52 @@ pub const TERMINAL: f64 = 0.98;
 pub struct OptimalPlanner {
     /// Cap on the hours beyond the horizon for which reserve is valued (h).
     pub beyond_cap_h: f64,
+    /// The LP solver.
+    pub solver: LpSolver,
 }
 
 impl Default for OptimalPlanner {
     fn default() -> Self {
-        OptimalPlanner { beyond_cap_h: 72.0 }
+        OptimalPlanner {
+            beyond_cap_h: 72.0,
+            solver: LpSolver::Auto,
+        }
     }
 }
+
+/// Which LP solver the planner uses (both pure Rust, both deterministic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LpSolver {
+    /// `microlp`'s simplex: an exact vertex solution; fast on small
+    /// programs, grows about as n^2.2 in the number of microgrids.
+    Simplex,
+    /// `clarabel`'s sparse interior-point method: solutions to its
+    /// tolerances (flows under [`MIN_FLOW_MW`] are dropped); grows about
+    /// linearly for these programs.
+    InteriorPoint,
+    /// The simplex for sharing groups of up to [`AUTO_SIMPLEX_MAX`]
+    /// microgrids, the interior-point method above.
+    #[default]
+    Auto,
+}
+
+/// Largest sharing group solved by the simplex under [`LpSolver::Auto`].
+pub const AUTO_SIMPLEX_MAX: usize = 20;
 
 struct MgVars {
     m: usize,
     s: Vec<[Variable; 3]>,
-    bd: Vec<Variable>,
-    bc: Vec<Variable>,
-    g: Vec<Variable>,
-    tranche: [Variable; 3],
-    eta_c: f64,
-    eta_d: f64,
-    e0: f64,
-    fuel: f64,
-    r: Vec<Variable>,
+    bd: Vec<Option<Variable>>,
+    bc: Vec<Option<Variable>>,
+    g: Vec<Option<Variable>>,
+    /// Renewables available per period (MW); what is not used is curtailed.
+    ren: Vec<f64>,
 }
 
 /// The solution of the program for one interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LpSolution {
-    /// Objective value.
+    /// Objective value (summed over the sharing groups).
     pub objective: f64,
     /// Per islanded microgrid: (index, dispatch of period 0, served MW per
     /// class in period 0).
@@ -129,10 +187,101 @@ pub struct LpSolution {
     pub flows: Vec<(usize, Node, Node, f64)>,
 }
 
+/// Solves a model with its constraints and returns the values of `vars`.
+fn run_model<M>(
+    mut model: M,
+    constraints: Vec<good_lp::Constraint>,
+    vars: &[Variable],
+) -> Result<Vec<f64>, PlanError>
+where
+    M: SolverModel,
+    M::Error: std::fmt::Display,
+{
+    for c in constraints {
+        model = model.with(c);
+    }
+    let sol = model
+        .solve()
+        .map_err(|e| PlanError::Solver(e.to_string()))?;
+    Ok(vars.iter().map(|&v| sol.value(v)).collect())
+}
+
+/// The values of a solved program, by variable.
+struct Values {
+    index: std::collections::HashMap<Variable, usize>,
+    values: Vec<f64>,
+}
+
+impl Values {
+    fn get(&self, v: Variable) -> f64 {
+        self.index.get(&v).map_or(0.0, |&i| self.values[i])
+    }
+}
+
+impl Solution for Values {
+    fn status(&self) -> good_lp::SolutionStatus {
+        good_lp::SolutionStatus::Optimal
+    }
+
+    fn value(&self, v: Variable) -> f64 {
+        self.get(v)
+    }
+}
+
 impl OptimalPlanner {
-    /// Builds and solves the program (see the module docs).
+    /// Builds and solves the program (see the module docs), one program per
+    /// sharing group of the grid analyzer (microgrids that can reach each
+    /// other over usable paths) and one per islanded microgrid outside any
+    /// group: programs of different groups share no variable, so solving
+    /// them apart gives the same optimum as one program over all of them.
     pub fn solve(&self, input: &PlanInput<'_>) -> Result<LpSolution, PlanError> {
         let obs = input.obs;
+        let n = obs.microgrids.len();
+        let mut grouped = vec![false; n];
+        let mut parts: Vec<Vec<usize>> = Vec::new();
+        for g in &input.grid.groups {
+            let members: Vec<usize> = g
+                .iter()
+                .copied()
+                .filter(|&m| m < n && !obs.microgrids[m].upstream_connected)
+                .collect();
+            for &m in &members {
+                grouped[m] = true;
+            }
+            if !members.is_empty() {
+                parts.push(members);
+            }
+        }
+        for m in 0..n {
+            if !grouped[m] && !obs.microgrids[m].upstream_connected {
+                parts.push(vec![m]);
+            }
+        }
+        // Deterministic order: by first member.
+        parts.sort_by_key(|p| p[0]);
+        let mut out = LpSolution {
+            objective: 0.0,
+            dispatch: Vec::new(),
+            net_import_mw: vec![0.0; n],
+            flows: Vec::new(),
+        };
+        for part in &parts {
+            self.solve_part(input, part, &mut out)?;
+        }
+        out.dispatch.sort_by_key(|d| d.0);
+        Ok(out)
+    }
+
+    /// Builds and solves the program of one sharing group (or one microgrid
+    /// alone) and adds its solution to `out`.
+    fn solve_part(
+        &self,
+        input: &PlanInput<'_>,
+        members: &[usize],
+        out: &mut LpSolution,
+    ) -> Result<(), PlanError> {
+        let obs = input.obs;
+        let n = obs.microgrids.len();
         let np = obs.periods_h.len().max(1);
         let periods: Vec<f64> = if obs.periods_h.is_empty() {
             vec![obs.dt_h]
@@ -140,22 +289,41 @@ impl OptimalPlanner {
             obs.periods_h.clone()
         };
         let horizon_h: f64 = periods.iter().sum();
-        let islanded: Vec<usize> = (0..obs.microgrids.len())
-            .filter(|&m| !obs.microgrids[m].upstream_connected)
-            .collect();
         let mut vars = ProblemVariables::new();
+        let mut all: Vec<Variable> = Vec::new();
+        let mut add = |vars: &mut ProblemVariables, lo: f64, hi: Option<f64>| {
+            let def = match hi {
+                Some(h) => variable().min(lo).max(h),
+                None => variable().min(lo),
+            };
+            let v = vars.add(def);
+            all.push(v);
+            v
+        };
         let mut mgv: Vec<MgVars> = Vec::new();
         let mut objective = Expression::from(0.0);
         let mut constraints = Vec::new();
-        for &m in &islanded {
+        for &m in members {
             let mg = &obs.microgrids[m];
             let forms = mg.can_form_grid();
-            let (mut pd, mut pc, mut cap, mut e0, mut wc, mut wd, mut wsum) =
-                (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+            // Power limits: in period 0 the units' limits for this interval
+            // (which also reflect the energy each battery can give or take
+            // in it); in later periods their rated power, the energy being
+            // bounded by the storage balance. Bounding every period by this
+            // interval's energy-limited power (as an earlier version did)
+            // made an empty battery look unable ever to discharge within
+            // the horizon, so the program postponed charging to its last
+            // hours and spent the day's PV on normal load.
+            let (mut pd0, mut pc0, mut pd, mut pc) = (0.0, 0.0, 0.0, 0.0);
+            let (mut cap, mut e0, mut wc, mut wd, mut wsum) = (0.0, 0.0, 0.0, 0.0, 0.0);
             for (_, b) in &mg.batteries {
                 let usable = (b.soc_max - b.soc_min).max(0.0) * b.energy_mwh * b.soh;
-                pd += b.max_discharge_mw(obs.dt_h).min(b.power_mw);
-                pc += b.max_charge_mw(obs.dt_h).min(b.power_mw);
+                pd0 += b.max_discharge_mw(obs.dt_h).min(b.power_mw);
+                pc0 += b.max_charge_mw(obs.dt_h).min(b.power_mw);
+                if b.in_service {
+                    pd += b.power_mw.max(0.0);
+                    pc += b.power_mw.max(0.0);
+                }
                 cap += usable;
                 e0 += ((b.soc - b.soc_min).max(0.0) * b.energy_mwh * b.soh).min(usable);
                 wc += usable * b.eta_charge;
@@ -167,7 +335,13 @@ impl OptimalPlanner {
             } else {
                 (1.0, 1.0)
             };
-            let gmax: f64 = mg.diesels.iter().map(|(_, d)| d.max_mw(obs.dt_h)).sum();
+            let gmax0: f64 = mg.diesels.iter().map(|(_, d)| d.max_mw(obs.dt_h)).sum();
+            let gmax: f64 = mg
+                .diesels
+                .iter()
+                .filter(|(_, d)| d.max_mw(obs.dt_h) > 0.0)
+                .map(|(_, d)| d.rated_mw.max(0.0))
+                .sum();
             // Fuel as energy at the consumption of the expected running
             // point: HOMER's curve F = f0 * rated + f1 * P gives
             // f1 + f0 * rated / P litres per MWh, P the unit's share of the
@@ -192,14 +366,35 @@ impl OptimalPlanner {
                     if rate > 0.0 { d.fuel_l / rate } else { 0.0 }
                 })
                 .sum();
+            // Variables only for the units the microgrid has: a battery's
+            // discharge, charge and stored energy (an explicit state
+            // variable per period, so each period's balance is one sparse
+            // row), a diesel's output.
+            let has_batt = cap > 0.0 && (pd > 0.0 || pc > 0.0 || e0 > 0.0);
+            let has_dsl = gmax > 0.0 && fuel > 0.0;
+            let ren_of = |t: usize| {
+                // Without a grid-forming unit of its own the microgrid's
+                // renewables are not counted (grid-following inverters);
+                // its loads can still be served by imports (conservative
+                // when a neighbour energises it).
+                if forms {
+                    mg.renewable_forecast_mw
+                        .get(t)
+                        .copied()
+                        .unwrap_or(0.0)
+                        .max(0.0)
+                } else {
+                    0.0
+                }
+            };
             let mut s = Vec::with_capacity(np);
-            let (mut r, mut bd, mut bc, mut g) = (
+            let (mut bd, mut bc, mut g, mut ren) = (
                 Vec::with_capacity(np),
                 Vec::with_capacity(np),
                 Vec::with_capacity(np),
                 Vec::with_capacity(np),
             );
-            let mut e_prev = Expression::from(e0);
+            let mut e_last: Option<Variable> = None;
             let mut start_h = 0.0;
             for (t, &h) in periods.iter().enumerate() {
                 // Earlier is better: without this, serving a load now or
@@ -208,46 +403,55 @@ impl OptimalPlanner {
                 let disc = 1.0 - DISCOUNT_PER_H * (start_h + 0.5 * h);
                 start_h += h;
                 let d = mg.demand_forecast_mw.get(t).copied().unwrap_or([0.0; 3]);
-                let st = [0, 1, 2].map(|c| vars.add(variable().min(0.0).max(d[c].max(0.0))));
+                let st = [0, 1, 2].map(|c| add(&mut vars, 0.0, Some(d[c].max(0.0))));
                 for c in 0..3 {
                     objective += h * WEIGHTS[c] * disc * st[c];
                 }
-                // Without a grid-forming unit of its own the microgrid's
-                // renewables are not counted (grid-following inverters);
-                // its loads can still be served by imports (conservative
-                // when a neighbour energises it).
-                let ren = if forms {
-                    mg.renewable_forecast_mw
-                        .get(t)
-                        .copied()
-                        .unwrap_or(0.0)
-                        .max(0.0)
+                ren.push(ren_of(t));
+                let (pdt, pct, gt_max) = if t == 0 {
+                    (pd0, pc0, gmax0)
                 } else {
-                    0.0
+                    (pd, pc, gmax)
                 };
-                let rt = vars.add(variable().min(0.0).max(ren));
-                let bdt = vars.add(variable().min(0.0).max(pd));
-                let bct = vars.add(variable().min(0.0).max(pc));
-                let gt = vars.add(variable().min(0.0).max(gmax));
-                objective += -1e-4 * h * bdt;
-                objective += -1e-4 * h * bct;
-                objective += -1e-5 * h * gt;
-                let e_t = e_prev.clone() + h * eta_c * bct - (h / eta_d) * bdt;
-                constraints.push(e_t.clone().leq(cap));
-                constraints.push(e_t.clone().geq(0.0));
-                e_prev = e_t;
+                if has_batt {
+                    let bdt = add(&mut vars, 0.0, Some(pdt));
+                    let bct = add(&mut vars, 0.0, Some(pct));
+                    let et = add(&mut vars, 0.0, Some(cap));
+                    objective += -1e-4 * h * bdt;
+                    objective += -(1e-4 + CHARGE_LATER_PER_H * (start_h - h)) * h * bct;
+                    let prev = match e_last {
+                        Some(v) => Expression::from(v),
+                        None => Expression::from(e0.min(cap)),
+                    };
+                    constraints.push(
+                        (Expression::from(et) - prev - h * eta_c * bct + (h / eta_d) * bdt).eq(0.0),
+                    );
+                    e_last = Some(et);
+                    bd.push(Some(bdt));
+                    bc.push(Some(bct));
+                } else {
+                    bd.push(None);
+                    bc.push(None);
+                }
+                if has_dsl && gt_max > 0.0 {
+                    let gt = add(&mut vars, 0.0, Some(gt_max));
+                    objective += -1e-5 * h * gt;
+                    g.push(Some(gt));
+                } else {
+                    g.push(None);
+                }
                 s.push(st);
-                r.push(rt);
-                bd.push(bdt);
-                bc.push(bct);
-                g.push(gt);
             }
             // Fuel over the horizon.
             let mut fuel_used = Expression::from(0.0);
             for (t, &h) in periods.iter().enumerate() {
-                fuel_used += h * g[t];
+                if let Some(gt) = g[t] {
+                    fuel_used += h * gt;
+                }
             }
-            constraints.push(fuel_used.clone().leq(fuel));
+            if has_dsl {
+                constraints.push(fuel_used.clone().leq(fuel));
+            }
             // Terminal reserve tranches.
             let rest = input
                 .disaster
@@ -265,48 +469,60 @@ impl OptimalPlanner {
                 acc / horizon_h.max(1e-9)
             };
             let need = [mean(0) * beyond, mean(1) * beyond];
-            let tr = [
-                vars.add(variable().min(0.0).max(need[0])),
-                vars.add(variable().min(0.0).max(need[1])),
-                vars.add(variable().min(0.0)),
-            ];
-            objective += TERMINAL * WEIGHTS[0] * tr[0];
-            objective += TERMINAL * WEIGHTS[1] * tr[1];
-            objective += REST * WEIGHTS[1] * tr[2];
-            let reserve = eta_d * e_prev + fuel - fuel_used;
-            constraints.push((tr[0] + tr[1] + tr[2]).leq(reserve));
+            if has_batt || has_dsl {
+                let tr = [
+                    add(&mut vars, 0.0, Some(need[0])),
+                    add(&mut vars, 0.0, Some(need[1])),
+                    add(&mut vars, 0.0, None),
+                ];
+                objective += TERMINAL * WEIGHTS[0] * tr[0];
+                objective += TERMINAL * WEIGHTS[1] * tr[1];
+                objective += REST * WEIGHTS[1] * tr[2];
+                let mut reserve = Expression::from(0.0);
+                if let Some(e) = e_last {
+                    reserve += eta_d * e;
+                }
+                if has_dsl {
+                    reserve += fuel - fuel_used;
+                }
+                constraints.push((tr[0] + tr[1] + tr[2]).leq(reserve));
+            }
             mgv.push(MgVars {
                 m,
                 s,
                 bd,
                 bc,
                 g,
-                tranche: tr,
-                eta_c,
-                eta_d,
-                e0,
-                fuel,
-                r,
+                ren,
             });
         }
-        // Flows on usable edges whose both ends are in the program.
-        let in_prog = |n: Node| match n {
-            Node::Mg(i) => islanded.contains(&i),
+        // Flows on usable edges between members (and the hub); a
+        // microgrid alone has none.
+        let mut member = vec![false; n];
+        for &m in members {
+            member[m] = true;
+        }
+        let in_part = |x: Node| match x {
+            Node::Mg(i) => i < n && member[i],
             Node::Hub => true,
         };
-        let edges: Vec<_> = input
-            .grid
-            .usable
-            .iter()
-            .filter(|u| in_prog(u.a) && in_prog(u.b))
-            .collect();
+        let edges: Vec<_> = if members.len() > 1 {
+            input
+                .grid
+                .usable
+                .iter()
+                .filter(|u| in_part(u.a) && in_part(u.b) && u.a != u.b)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut flows: Vec<Vec<[Variable; 2]>> = Vec::with_capacity(edges.len());
         for u in &edges {
             let mut fe = Vec::with_capacity(np);
             for &h in &periods {
                 let f = [
-                    vars.add(variable().min(0.0).max(u.capacity_mw)),
-                    vars.add(variable().min(0.0).max(u.capacity_mw)),
+                    add(&mut vars, 0.0, Some(u.capacity_mw)),
+                    add(&mut vars, 0.0, Some(u.capacity_mw)),
                 ];
                 objective += -TRANSFER_COST * h * f[0];
                 objective += -TRANSFER_COST * h * f[1];
@@ -314,48 +530,77 @@ impl OptimalPlanner {
             }
             flows.push(fe);
         }
-        // Balances.
+        // Incidence: per node, (edge slot, node is end a).
+        let node_slot = |x: Node| match x {
+            Node::Mg(i) => i,
+            Node::Hub => n,
+        };
+        let mut incident: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n + 1];
+        for (k, u) in edges.iter().enumerate() {
+            incident[node_slot(u.a)].push((k, true));
+            incident[node_slot(u.b)].push((k, false));
+        }
         let net_in = |node: Node, t: usize| {
             let mut e = Expression::from(0.0);
-            for (k, u) in edges.iter().enumerate() {
-                let keep = 1.0 - u.loss_frac;
-                if u.a == node {
-                    // dir 0: a -> b, dir 1: b -> a
-                    e += keep * flows[k][t][1];
-                    e += -1.0 * flows[k][t][0];
-                }
-                if u.b == node {
-                    e += keep * flows[k][t][0];
-                    e += -1.0 * flows[k][t][1];
-                }
+            for &(k, is_a) in &incident[node_slot(node)] {
+                let keep = 1.0 - edges[k].loss_frac;
+                // dir 0: a -> b, dir 1: b -> a
+                let (inflow, outflow) = if is_a { (1, 0) } else { (0, 1) };
+                e += keep * flows[k][t][inflow];
+                e += -1.0 * flows[k][t][outflow];
             }
             e
         };
         for v in &mgv {
             for t in 0..np {
-                let supply = net_in(Node::Mg(v.m), t) + v.r[t] + v.bd[t] - v.bc[t] + v.g[t];
-                let served = v.s[t][0] + v.s[t][1] + v.s[t][2];
-                constraints.push(supply.eq(served));
+                // Served load, charge and exports within renewables,
+                // discharge, diesel and imports (the rest of the renewables
+                // is curtailed).
+                let mut use_ = v.s[t][0] + v.s[t][1] + v.s[t][2] - net_in(Node::Mg(v.m), t);
+                if let (Some(bd), Some(bc)) = (v.bd[t], v.bc[t]) {
+                    use_ += bc - bd;
+                }
+                if let Some(g) = v.g[t] {
+                    use_ -= g;
+                }
+                constraints.push(use_.leq(v.ren[t]));
             }
         }
-        if edges.iter().any(|u| u.a == Node::Hub || u.b == Node::Hub) {
+        if !incident[n].is_empty() {
             for t in 0..np {
                 constraints.push(net_in(Node::Hub, t).eq(0.0));
             }
         }
-        let mut model = vars.maximise(objective.clone()).using(good_lp::microlp);
-        for c in constraints {
-            model = model.with(c);
-        }
-        let sol = model
-            .solve()
-            .map_err(|e| PlanError::Solver(e.to_string()))?;
-        let mut dispatch = Vec::new();
-        let mut net_import = vec![0.0; obs.microgrids.len()];
+        let interior = match self.solver {
+            LpSolver::Simplex => false,
+            LpSolver::InteriorPoint => true,
+            LpSolver::Auto => members.len() > AUTO_SIMPLEX_MAX,
+        };
+        let problem = vars.maximise(objective.clone());
+        let values = if interior {
+            let mut model = problem.using(good_lp::clarabel);
+            // Tolerances: objective to 1e-7 (relative), constraints to
+            // 1e-8 MW; tighter ones cost iterations and refinement steps
+            // without changing a decision above MIN_FLOW_MW.
+            model
+                .settings()
+                .tol_gap_abs(1e-7)
+                .tol_gap_rel(1e-7)
+                .tol_feas(1e-8)
+                .iterative_refinement_reltol(1e-10)
+                .iterative_refinement_abstol(1e-11);
+            run_model(model, constraints, &all)?
+        } else {
+            run_model(problem.using(good_lp::microlp), constraints, &all)?
+        };
+        let sol = Values {
+            index: all.iter().enumerate().map(|(i, &v)| (v, i)).collect(),
+            values,
+        };
         for v in &mgv {
             let mg = &obs.microgrids[v.m];
             let d0 = mg.demand_forecast_mw.first().copied().unwrap_or([0.0; 3]);
-            let served = [0, 1, 2].map(|c| sol.value(v.s[0][c]).max(0.0));
+            let served = [0, 1, 2].map(|c| sol.get(v.s[0][c]).max(0.0));
             let shed = [0, 1, 2].map(|c| {
                 if d0[c] > 1e-12 {
                     (1.0 - served[c] / d0[c]).clamp(0.0, 1.0)
@@ -363,36 +608,31 @@ impl OptimalPlanner {
                     0.0
                 }
             });
-            let _ = (v.eta_c, v.eta_d, v.e0, v.fuel, v.tranche);
-            dispatch.push((
+            out.dispatch.push((
                 v.m,
                 Dispatch {
-                    battery_mw: sol.value(v.bd[0]) - sol.value(v.bc[0]),
-                    diesel_mw: sol.value(v.g[0]).max(0.0),
+                    battery_mw: v.bd[0].map_or(0.0, |x| sol.get(x))
+                        - v.bc[0].map_or(0.0, |x| sol.get(x)),
+                    diesel_mw: v.g[0].map_or(0.0, |x| sol.get(x)).max(0.0),
                     shed,
                 },
                 served,
             ));
-            net_import[v.m] = sol.eval(net_in(Node::Mg(v.m), 0));
+            out.net_import_mw[v.m] = sol.eval(net_in(Node::Mg(v.m), 0));
         }
-        let mut fl = Vec::new();
         for (k, u) in edges.iter().enumerate() {
-            let f0 = sol.value(flows[k][0][0]);
-            let f1 = sol.value(flows[k][0][1]);
+            let f0 = sol.get(flows[k][0][0]);
+            let f1 = sol.get(flows[k][0][1]);
             // Flows under 1 kW are not worth closing a path for.
             if f0 > MIN_FLOW_MW {
-                fl.push((u.edge, u.a, u.b, f0));
+                out.flows.push((u.edge, u.a, u.b, f0));
             }
             if f1 > MIN_FLOW_MW {
-                fl.push((u.edge, u.b, u.a, f1));
+                out.flows.push((u.edge, u.b, u.a, f1));
             }
         }
-        Ok(LpSolution {
-            objective: sol.eval(objective),
-            dispatch,
-            net_import_mw: net_import,
-            flows: fl,
-        })
+        out.objective += sol.eval(&objective);
+        Ok(())
     }
 }
 

@@ -191,6 +191,123 @@ fn lp_keeps_energy_for_critical_load_beyond_the_horizon() {
     assert!((d.shed[2] - 1.0).abs() < 1e-7);
 }
 
+/// The Faxai shelter at midday: battery empty (at its floor), PV 0.25 MW
+/// now and through the afternoon, then a night of critical load the
+/// battery cannot fully cover. Every MWh of PV stored now serves critical
+/// load tonight, so the program charges now and serves no essential or
+/// normal load from PV. (An earlier version bounded discharge in every period by what the
+/// empty battery could give in this interval, about 0, so it saw no use
+/// for the battery within the horizon, charged it only in the last hours
+/// and served normal load with the day's PV: optimal lost critical energy
+/// against each microgrid alone on Faxai.)
+fn sunny_day_empty_battery(essential: f64, pv: &[f64]) -> Observation {
+    let dt_h = 0.25;
+    let mut periods = vec![dt_h];
+    periods.extend(std::iter::repeat_n(1.0, 24));
+    let np = periods.len();
+    let mut b = battery(0, 0.6, 0.3, 0.1);
+    b.1.soc_min = 0.1;
+    b.1.eta_charge = 0.95;
+    b.1.eta_discharge = 0.95;
+    let mut m = mg(
+        "shelter",
+        vec![
+            load(0, 0.15, Priority::Critical),
+            load(1, essential, Priority::Essential),
+            load(2, 0.5, Priority::Normal),
+        ],
+        vec![b],
+        np,
+    );
+    let ren: Vec<f64> = (0..np).map(|t| pv.get(t).copied().unwrap_or(0.0)).collect();
+    m.renewable_mw = ren[0];
+    m.renewable_forecast_mw = ren;
+    Observation {
+        time_ms: 0,
+        replica: 0,
+        dt_h,
+        periods_h: periods,
+        microgrids: vec![m],
+        edges: vec![],
+        hazard: HazardState {
+            kind: "typhoon".into(),
+            severity: 3,
+            hours_since_event: 12.0,
+            upstream_up: false,
+            substation_ok: false,
+            damaged: vec![],
+        },
+    }
+}
+
+fn plan_alone(obs: &Observation, restore_h: f64) -> agents::optimal::LpSolution {
+    let mut dis = DisasterAnalyzer::default().run(obs);
+    dis.expected_restore_h = vec![restore_h];
+    let en = EnergyAnalyzer.run(obs);
+    let gr = GridAnalyzer.run(obs);
+    let input = PlanInput {
+        obs,
+        disaster: &dis,
+        energy: &en,
+        grid: &gr,
+    };
+    OptimalPlanner::default()
+        .solve(&input)
+        .expect("the program solves")
+}
+
+/// PV (0.35 MW for 5 h) can fill the battery for the night and serve part
+/// of the essential load, not all of it: some essential load goes unserved
+/// whichever periods the battery charges in. The program charges first
+/// (`CHARGE_LATER_PER_H`) and serves essential load from what the battery
+/// cannot take, so a forecast that proves too sunny costs essential load,
+/// not tonight's critical load.
+#[test]
+fn lp_stores_before_serving_essential_load_from_forecast_pv() {
+    let obs = sunny_day_empty_battery(0.15, &[0.35; 6]);
+    let sol = plan_alone(&obs, 24.25);
+    let (_, d, s) = sol.dispatch[0];
+    assert!((s[0] - 0.15).abs() < 1e-7, "{s:?}");
+    assert!((d.battery_mw + 0.2).abs() < 1e-7, "{d:?}");
+    assert!(s[1].abs() < 1e-7, "{s:?}");
+}
+
+#[test]
+fn lp_charges_an_empty_battery_now_for_the_night() {
+    // PV for the first 5 h (0.25 MW, then fading), night after.
+    let obs = sunny_day_empty_battery(0.2, &[0.25, 0.25, 0.25, 0.25, 0.2, 0.15]);
+    let mut dis = DisasterAnalyzer::default().run(&obs);
+    // Restoration expected at the end of the horizon: the battery's only
+    // use is tonight's critical load.
+    dis.expected_restore_h = vec![24.25];
+    let en = EnergyAnalyzer.run(&obs);
+    let gr = GridAnalyzer.run(&obs);
+    let input = PlanInput {
+        obs: &obs,
+        disaster: &dis,
+        energy: &en,
+        grid: &gr,
+    };
+    let sol = OptimalPlanner::default().solve(&input).unwrap();
+    let (_, d, s) = sol.dispatch[0];
+    assert!((s[0] - 0.15).abs() < 1e-7, "critical served now: {s:?}");
+    assert!(s[1].abs() < 1e-7, "essential load served from PV: {s:?}");
+    assert!(s[2].abs() < 1e-7, "normal load served from PV: {s:?}");
+    // PV beyond the critical load charges the battery now.
+    assert!((d.battery_mw + 0.10).abs() < 1e-7, "{d:?}");
+    // The interior-point solver agrees to its tolerance.
+    let ip = OptimalPlanner {
+        solver: agents::optimal::LpSolver::InteriorPoint,
+        ..OptimalPlanner::default()
+    }
+    .solve(&input)
+    .unwrap();
+    let (_, d2, s2) = ip.dispatch[0];
+    assert!((d2.battery_mw - d.battery_mw).abs() < 1e-4, "{d2:?}");
+    assert!(s2[1].abs() < 1e-4 && s2[2].abs() < 1e-4, "{s2:?}");
+    assert!((ip.objective - sol.objective).abs() < 1e-4 * sol.objective.abs());
+}
+
 fn direct_router(loss: f64) -> impl FnMut(usize, usize, f64) -> Option<(Vec<usize>, f64, f64)> {
     move |_f, _t, p| Some((vec![0], p, p * (1.0 - loss)))
 }
