@@ -3,17 +3,26 @@
 //!
 //! No logic lives here: every call goes to the Rust crates. Tables cross
 //! the boundary as Arrow IPC bytes (the version-proof format) and become
-//! polars DataFrames in the Python package. Bad input raises `ValueError`,
-//! a failed computation `RuntimeError`, with the Rust message. Long runs
-//! release the GIL.
+//! polars DataFrames in the Python package; arrays of numbers cross as
+//! little-endian `f64` bytes and become numpy arrays. Bad input raises
+//! `ValueError`, a failed computation `RuntimeError`, with the Rust
+//! message. Long runs release the GIL, report progress to an optional
+//! callback and stop at Ctrl-C (`KeyboardInterrupt`).
 
 use std::io::Cursor;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use blackstart::disaster_scenarios;
+use blackstart::scenario::env::{self as senv, EnvAction, Progress, Session};
+use blackstart::scenario::{self, Loaded, RunHooks, RunOptions, ScenarioError};
 use grid_model::pf::{Init, PfOptions, PowerFlow};
 use polars::prelude::{Column, DataFrame, IpcWriter, SerWriter};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict};
 
 fn ipc(mut df: DataFrame) -> PyResult<Vec<u8>> {
     let mut buf = Cursor::new(Vec::new());
@@ -29,6 +38,102 @@ fn frame(height: usize, cols: Vec<Column>) -> PyResult<Vec<u8>> {
     ipc(df)
 }
 
+/// A scenario error as a Python exception: failures of the simulation or
+/// of writing outputs are `RuntimeError`, everything else (the input)
+/// `ValueError`; the message is the engine's.
+fn scenario_err(e: ScenarioError) -> PyErr {
+    match e {
+        ScenarioError::Sim(_) | ScenarioError::Output(_) => PyRuntimeError::new_err(e.to_string()),
+        _ => PyValueError::new_err(e.to_string()),
+    }
+}
+
+/// Numbers from little-endian `f64` bytes.
+fn floats(name: &str, b: &[u8]) -> PyResult<Vec<f64>> {
+    if b.len() % 8 != 0 {
+        return Err(PyValueError::new_err(format!(
+            "{name}: {} bytes is not a whole number of float64 values",
+            b.len()
+        )));
+    }
+    Ok(b.chunks_exact(8)
+        .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+        .collect())
+}
+
+/// Little-endian `f64` bytes.
+fn to_bytes<'py>(py: Python<'py>, v: &[f64]) -> Bound<'py, PyBytes> {
+    let mut out = Vec::with_capacity(v.len() * 8);
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    PyBytes::new(py, &out)
+}
+
+/// Runs `job` on a worker thread with the GIL released; meanwhile the
+/// calling thread passes progress to `progress(done, total)` and checks for
+/// signals every 50 ms: on Ctrl-C the job is cancelled (replicas not yet
+/// started are skipped), joined, and `KeyboardInterrupt` raised.
+fn run_blocking<T, F>(py: Python<'_>, progress: Option<Py<PyAny>>, job: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(RunHooks<'_>) -> Result<T, ScenarioError> + Send,
+{
+    let cancel = AtomicBool::new(false);
+    let (tx, rx) = channel::<(u32, u32)>();
+    let rx = Mutex::new(rx);
+    std::thread::scope(|s| {
+        let cancel_ref = &cancel;
+        let handle = s.spawn(move || {
+            let report = move |done: u32, total: u32| {
+                let _ = tx.send((done, total));
+            };
+            job(RunHooks {
+                progress: Some(&report),
+                cancel: Some(cancel_ref),
+                ..RunHooks::default()
+            })
+        });
+        let mut interrupted: Option<PyErr> = None;
+        loop {
+            let got = py.detach(|| {
+                let rx = rx.lock().ok()?;
+                match rx.recv_timeout(Duration::from_millis(50)) {
+                    Ok(p) => Some(Some(p)),
+                    Err(RecvTimeoutError::Timeout) => Some(None),
+                    Err(RecvTimeoutError::Disconnected) => None,
+                }
+            });
+            match got {
+                None => break,
+                Some(Some((done, total))) => {
+                    if let Some(cb) = &progress
+                        && let Err(e) = cb.call1(py, (done, total))
+                    {
+                        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                        interrupted = Some(e);
+                        break;
+                    }
+                }
+                Some(None) => {}
+            }
+            if let Err(e) = py.check_signals() {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                interrupted = Some(e);
+                break;
+            }
+        }
+        let res = py.detach(|| handle.join());
+        if let Some(e) = interrupted {
+            return Err(e);
+        }
+        match res {
+            Ok(r) => r.map_err(scenario_err),
+            Err(_) => Err(PyRuntimeError::new_err("the engine's thread panicked")),
+        }
+    })
+}
+
 /// An electrical network (see `grid_model::Network`).
 #[pyclass(module = "blackstart._blackstart", name = "Network", frozen)]
 struct PyNetwork {
@@ -38,14 +143,19 @@ struct PyNetwork {
 /// The result of a power flow; tables as Arrow IPC bytes.
 #[pyclass(module = "blackstart._blackstart", name = "PowerFlowResult", frozen)]
 struct PyPowerFlow {
+    /// Whether the power flow converged.
     #[pyo3(get)]
     converged: bool,
+    /// Newton-Raphson iterations (0 for DC).
     #[pyo3(get)]
     iterations: usize,
+    /// Largest power mismatch at the solution (p.u.).
     #[pyo3(get)]
     max_mismatch_pu: f64,
+    /// Total losses (MW).
     #[pyo3(get)]
     losses_mw: f64,
+    /// Whether this is a DC power flow.
     #[pyo3(get)]
     dc: bool,
     bus: Vec<u8>,
@@ -84,6 +194,29 @@ impl PyNetwork {
     #[getter]
     fn n_buses(&self) -> usize {
         self.net.buses.len()
+    }
+
+    /// Times the engine alone: the mean wall time (s) of `repeats` power
+    /// flows (set-up and solve, as `power_flow` does, without building the
+    /// result tables), for the Python overhead bench.
+    #[pyo3(signature = (repeats = 100, dc = false))]
+    fn time_power_flow(&self, py: Python<'_>, repeats: usize, dc: bool) -> PyResult<f64> {
+        let net = &self.net;
+        let n = repeats.max(1);
+        py.detach(|| -> Result<f64, String> {
+            let t0 = std::time::Instant::now();
+            for _ in 0..n {
+                let mut pf = PowerFlow::new(net).map_err(|e| e.to_string())?;
+                let sol = if dc {
+                    pf.solve_dc()
+                } else {
+                    pf.solve_ac(&PfOptions::default())
+                };
+                std::hint::black_box(&sol);
+            }
+            Ok(t0.elapsed().as_secs_f64() / n as f64)
+        })
+        .map_err(PyValueError::new_err)
     }
 
     /// Solves the AC (Newton-Raphson) or DC power flow.
@@ -224,6 +357,8 @@ impl PyNetwork {
 struct PyRunResults {
     timeseries: Vec<u8>,
     events: Vec<u8>,
+    decisions: Vec<u8>,
+    /// `summary.json` as text.
     #[pyo3(get)]
     summary_json: String,
 }
@@ -238,28 +373,43 @@ impl PyRunResults {
     fn events_ipc<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &self.events)
     }
+    /// Decision log (`replica, time_h, agent, inputs, rationale,
+    /// confidence, commands, outcome`) as Arrow IPC.
+    fn decisions_ipc<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.decisions)
+    }
 }
 
-/// Runs a scenario file; writes the CLI's outputs to `out` when given.
-#[pyfunction]
-#[pyo3(signature = (path, replicas = None, seed = None, threads = 0, out = None))]
-fn run(
+fn results_of(res: &scenario::RunResults) -> PyResult<PyRunResults> {
+    let rt = |e: String| PyRuntimeError::new_err(e);
+    let ts = res.recorder.to_dataframe().map_err(|e| rt(e.to_string()))?;
+    let ev = res
+        .recorder
+        .events_to_dataframe()
+        .map_err(|e| rt(e.to_string()))?;
+    let dec = scenario::decisions_frame(res).map_err(scenario_err)?;
+    let summary =
+        serde_json::to_string(&scenario::summary_json(res)).map_err(|e| rt(e.to_string()))?;
+    Ok(PyRunResults {
+        timeseries: ipc(ts)?,
+        events: ipc(ev)?,
+        decisions: ipc(dec)?,
+        summary_json: summary,
+    })
+}
+
+fn run_loaded(
     py: Python<'_>,
-    path: &str,
+    loaded: &Loaded,
     replicas: Option<u32>,
     seed: Option<u64>,
     threads: usize,
     out: Option<&str>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<PyRunResults> {
-    use blackstart::scenario::{self, RunOptions, ScenarioError};
-    let to_py = |e: ScenarioError| match e {
-        ScenarioError::Sim(_) | ScenarioError::Output(_) => PyRuntimeError::new_err(e.to_string()),
-        _ => PyValueError::new_err(e.to_string()),
-    };
-    let res = py.detach(|| -> Result<_, ScenarioError> {
-        let loaded = scenario::load(path)?;
-        let res = scenario::run(
-            &loaded,
+    let res = run_blocking(py, progress, |hooks| {
+        let res = scenario::run_with_hooks(
+            loaded,
             &RunOptions {
                 replicas,
                 seed,
@@ -267,28 +417,62 @@ fn run(
                 detail: true,
                 progress: false,
             },
+            None,
+            hooks,
         )?;
         if let Some(dir) = out {
             scenario::write_outputs(&res, std::path::Path::new(dir))?;
         }
         Ok(res)
+    })?;
+    results_of(&res)
+}
+
+/// Runs a scenario file; writes the CLI's outputs to `out` when given;
+/// `progress(done, total)` is called after each replica.
+#[pyfunction]
+#[pyo3(signature = (path, replicas = None, seed = None, threads = 0, out = None, progress = None))]
+fn run(
+    py: Python<'_>,
+    path: &str,
+    replicas: Option<u32>,
+    seed: Option<u64>,
+    threads: usize,
+    out: Option<&str>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<PyRunResults> {
+    let loaded = scenario::load(path).map_err(scenario_err)?;
+    run_loaded(py, &loaded, replicas, seed, threads, out, progress)
+}
+
+fn compare_loaded(
+    py: Python<'_>,
+    loaded: &Loaded,
+    policies: Vec<String>,
+    replicas: Option<u32>,
+    seed: Option<u64>,
+    threads: usize,
+    out: Option<&str>,
+) -> PyResult<String> {
+    let json = py.detach(|| -> Result<_, ScenarioError> {
+        let cmp = scenario::compare::compare(
+            loaded,
+            &policies,
+            &RunOptions {
+                replicas,
+                seed,
+                threads,
+                detail: false,
+                progress: false,
+            },
+        )?;
+        if let Some(dir) = out {
+            cmp.write(std::path::Path::new(dir))?;
+        }
+        Ok(cmp.to_json())
     });
-    let res = res.map_err(to_py)?;
-    let ts = res
-        .recorder
-        .to_dataframe()
-        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-    let ev = res
-        .recorder
-        .events_to_dataframe()
-        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-    let summary = serde_json::to_string(&scenario::summary_json(&res))
-        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-    Ok(PyRunResults {
-        timeseries: ipc(ts)?,
-        events: ipc(ev)?,
-        summary_json: summary,
-    })
+    let json = json.map_err(scenario_err)?;
+    serde_json::to_string(&json).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
 /// Runs every policy on the same replicas (common random numbers) and
@@ -305,31 +489,540 @@ fn compare(
     threads: usize,
     out: Option<&str>,
 ) -> PyResult<String> {
-    use blackstart::scenario::{self, RunOptions, ScenarioError};
-    let to_py = |e: ScenarioError| match e {
-        ScenarioError::Sim(_) | ScenarioError::Output(_) => PyRuntimeError::new_err(e.to_string()),
-        _ => PyValueError::new_err(e.to_string()),
-    };
-    let json = py.detach(|| -> Result<_, ScenarioError> {
-        let loaded = scenario::load(path)?;
-        let cmp = scenario::compare::compare(
-            &loaded,
-            &policies,
-            &RunOptions {
-                replicas,
-                seed,
-                threads,
-                detail: false,
-                progress: false,
-            },
+    let loaded = scenario::load(path).map_err(scenario_err)?;
+    compare_loaded(py, &loaded, policies, replicas, seed, threads, out)
+}
+
+/// A loaded, parsed scenario (see `examples/scenarios/README.md`).
+#[pyclass(module = "blackstart._blackstart", name = "Scenario", frozen)]
+struct PyScenario {
+    loaded: Arc<Loaded>,
+}
+
+#[pymethods]
+impl PyScenario {
+    /// Reads and parses a scenario file (TOML).
+    #[staticmethod]
+    fn from_toml(path: &str) -> PyResult<Self> {
+        let loaded = scenario::load(path).map_err(scenario_err)?;
+        Ok(PyScenario {
+            loaded: Arc::new(loaded),
+        })
+    }
+
+    /// Parses scenario TOML text; `name` is the file name used in messages
+    /// (relative paths in the scenario are relative to its folder).
+    #[staticmethod]
+    fn from_toml_str(text: &str, name: &str) -> PyResult<Self> {
+        let loaded = scenario::parse(text, name).map_err(scenario_err)?;
+        Ok(PyScenario {
+            loaded: Arc::new(loaded),
+        })
+    }
+
+    /// Parses a scenario given as JSON text (the TOML file's tables as
+    /// objects); it is turned into TOML first, so messages point at the
+    /// lines of that TOML text (see `toml_text`).
+    #[staticmethod]
+    fn from_json(json: &str, name: &str) -> PyResult<Self> {
+        let value: toml::Value =
+            serde_json::from_str(json).map_err(|e| PyValueError::new_err(format!("{name}: {e}")))?;
+        let text = toml::to_string_pretty(&value).map_err(|e| {
+            PyValueError::new_err(format!("{name}: cannot be written as TOML: {e}"))
+        })?;
+        Self::from_toml_str(&text, name)
+    }
+
+    /// The scenario's TOML text.
+    #[getter]
+    fn toml_text(&self) -> String {
+        self.loaded.text.clone()
+    }
+
+    /// The file name used in messages.
+    #[getter]
+    fn path(&self) -> String {
+        self.loaded.name.clone()
+    }
+
+    /// The scenario's name (`[scenario] name`).
+    #[getter]
+    fn name(&self) -> String {
+        self.loaded.file.scenario.name.clone()
+    }
+
+    /// The response policy (`[policy] kind`).
+    #[getter]
+    fn policy(&self) -> String {
+        self.loaded.file.policy.kind.clone()
+    }
+
+    /// Runs the scenario (see `run`).
+    #[pyo3(signature = (replicas = None, seed = None, threads = 0, out = None, progress = None))]
+    fn run(
+        &self,
+        py: Python<'_>,
+        replicas: Option<u32>,
+        seed: Option<u64>,
+        threads: usize,
+        out: Option<&str>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<PyRunResults> {
+        run_loaded(py, &self.loaded, replicas, seed, threads, out, progress)
+    }
+
+    /// Compares policies on common random numbers (see `compare`).
+    #[pyo3(signature = (policies, replicas = None, seed = None, threads = 0, out = None))]
+    fn compare(
+        &self,
+        py: Python<'_>,
+        policies: Vec<String>,
+        replicas: Option<u32>,
+        seed: Option<u64>,
+        threads: usize,
+        out: Option<&str>,
+    ) -> PyResult<String> {
+        compare_loaded(py, &self.loaded, policies, replicas, seed, threads, out)
+    }
+
+    /// The shape of the stepping environment (`EnvCore`) as a dict:
+    /// `microgrids`, `edges`, `edge_ends`, `edge_capacity_mw`, `steps`,
+    /// `dt_h`, `battery_power_mw`, `diesel_power_mw`, `peak_demand_mw`
+    /// (flat, 3 per microgrid), `reward_weights`.
+    fn env_spec<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = senv::spec(&self.loaded).map_err(scenario_err)?;
+        let d = PyDict::new(py);
+        d.set_item("microgrids", s.microgrids)?;
+        d.set_item("edges", s.edges)?;
+        d.set_item("edge_ends", s.edge_ends)?;
+        d.set_item("edge_capacity_mw", s.edge_capacity_mw)?;
+        d.set_item("steps", s.steps)?;
+        d.set_item("dt_h", s.dt_h)?;
+        d.set_item("battery_power_mw", s.battery_power_mw)?;
+        d.set_item("diesel_power_mw", s.diesel_power_mw)?;
+        d.set_item(
+            "peak_demand_mw",
+            s.peak_demand_mw.iter().flatten().copied().collect::<Vec<f64>>(),
         )?;
-        if let Some(dir) = out {
-            cmp.write(std::path::Path::new(dir))?;
+        d.set_item("reward_weights", senv::REWARD_WEIGHTS.to_vec())?;
+        Ok(d)
+    }
+}
+
+fn obs_dict<'py>(py: Python<'py>, o: &senv::EnvObservation) -> PyResult<Bound<'py, PyDict>> {
+    let b = |v: &[bool]| v.iter().map(|x| f64::from(u8::from(*x))).collect::<Vec<f64>>();
+    let d = PyDict::new(py);
+    d.set_item("step", o.step)?;
+    d.set_item("time_h", o.time_h)?;
+    d.set_item("severity", o.severity)?;
+    d.set_item("upstream_up", o.upstream_up)?;
+    d.set_item(
+        "risk",
+        o.risk.iter().map(|&r| f64::from(r)).collect::<Vec<f64>>(),
+    )?;
+    d.set_item("damaged_sites", o.damaged_sites.clone())?;
+    d.set_item("expected_restore_h", o.expected_restore_h.clone())?;
+    d.set_item(
+        "demand_mw",
+        o.demand_mw.iter().flatten().copied().collect::<Vec<f64>>(),
+    )?;
+    d.set_item("renewable_mw", o.renewable_mw.clone())?;
+    d.set_item("stored_mwh", o.stored_mwh.clone())?;
+    d.set_item("fuel_mwh", o.fuel_mwh.clone())?;
+    d.set_item("dispatchable_mw", o.dispatchable_mw.clone())?;
+    d.set_item("horizon_balance_mwh", o.horizon_balance_mwh.clone())?;
+    d.set_item("critical_balance_mwh", o.critical_balance_mwh.clone())?;
+    d.set_item("upstream_connected", b(&o.upstream_connected))?;
+    d.set_item("can_form_grid", b(&o.can_form_grid))?;
+    d.set_item(
+        "group",
+        o.group.iter().map(|&g| g as f64).collect::<Vec<f64>>(),
+    )?;
+    d.set_item("edge_intact", b(&o.edge_intact))?;
+    d.set_item("edge_usable", b(&o.edge_usable))?;
+    Ok(d)
+}
+
+/// The stepping core of the Gymnasium and PettingZoo environments: one
+/// replica of a scenario, advanced one control step per `step` call with the
+/// caller's action as the decision maker's plan (see
+/// `blackstart::scenario::env`).
+#[pyclass(module = "blackstart._blackstart", name = "EnvCore", frozen)]
+struct PyEnvCore {
+    loaded: Arc<Loaded>,
+    detail: bool,
+    session: Mutex<Option<Session>>,
+    last: Mutex<Option<Arc<scenario::RunResults>>>,
+}
+
+#[pymethods]
+impl PyEnvCore {
+    /// A stepping core over `scenario`; `detail` records per-microgrid and
+    /// per-asset series for `results()`.
+    #[new]
+    #[pyo3(signature = (scenario, detail = false))]
+    fn new(scenario: PyRef<'_, PyScenario>, detail: bool) -> PyResult<Self> {
+        senv::spec(&scenario.loaded).map_err(scenario_err)?;
+        Ok(PyEnvCore {
+            loaded: scenario.loaded.clone(),
+            detail,
+            session: Mutex::new(None),
+            last: Mutex::new(None),
+        })
+    }
+
+    /// Starts an episode: replica 0 of the scenario with `seed`; returns
+    /// the first observation (a dict of flat lists).
+    fn reset<'py>(&self, py: Python<'py>, seed: u64) -> PyResult<Bound<'py, PyDict>> {
+        let poisoned = || PyRuntimeError::new_err("the environment's lock is poisoned");
+        let mut slot = self.session.lock().map_err(|_| poisoned())?;
+        // Stop the previous episode first (joins its thread).
+        let old = slot.take();
+        py.detach(move || drop(old));
+        if let Ok(mut l) = self.last.lock() {
+            *l = None;
         }
-        Ok(cmp.to_json())
+        let loaded = self.loaded.clone();
+        let detail = self.detail;
+        let (s, p) = py
+            .detach(move || Session::start(loaded, seed, detail))
+            .map_err(scenario_err)?;
+        *slot = Some(s);
+        match p {
+            Progress::Observe(o) => obs_dict(py, &o),
+            Progress::Done(_) => Err(PyRuntimeError::new_err(
+                "the scenario has no control step",
+            )),
+        }
+    }
+
+    /// Carries out one control step. `transfer_mw`: n x n requested power
+    /// from microgrid i to j (row-major, or empty); `dispatch_mask`: per
+    /// microgrid, use `battery_mw`, `diesel_mw` and `shed` (n x 3) instead of
+    /// its local controller. Returns `(served_mw, demand_mw, dt_h,
+    /// observation or None when the episode is over)`, served and demand
+    /// flat n x 3 (critical, essential, normal).
+    #[pyo3(signature = (transfer_mw, dispatch_mask, battery_mw, diesel_mw, shed))]
+    fn step<'py>(
+        &self,
+        py: Python<'py>,
+        transfer_mw: Vec<f64>,
+        dispatch_mask: Vec<bool>,
+        battery_mw: Vec<f64>,
+        diesel_mw: Vec<f64>,
+        shed: Vec<f64>,
+    ) -> PyResult<(Vec<f64>, Vec<f64>, f64, Option<Bound<'py, PyDict>>)> {
+        let poisoned = || PyRuntimeError::new_err("the environment's lock is poisoned");
+        let mut slot = self.session.lock().map_err(|_| poisoned())?;
+        let Some(session) = slot.as_mut() else {
+            return Err(PyRuntimeError::new_err(
+                "no episode is running: call reset() first",
+            ));
+        };
+        let n = session.microgrids();
+        if dispatch_mask.len() != n {
+            return Err(PyValueError::new_err(format!(
+                "action: dispatch_mask has {} entries, expected {n} (one per microgrid)",
+                dispatch_mask.len()
+            )));
+        }
+        let action =
+            EnvAction::from_arrays(transfer_mw, &dispatch_mask, &battery_mw, &diesel_mw, &shed);
+        let (rec, p) = py.detach(|| session.step(action)).map_err(scenario_err)?;
+        let served: Vec<f64> = rec.served_mw.iter().flatten().copied().collect();
+        let demand: Vec<f64> = rec.demand_mw.iter().flatten().copied().collect();
+        let obs = match p {
+            Progress::Observe(o) => Some(obs_dict(py, &o)?),
+            Progress::Done(res) => {
+                if let Ok(mut l) = self.last.lock() {
+                    *l = Some(Arc::from(res));
+                }
+                None
+            }
+        };
+        Ok((served, demand, rec.dt_h, obs))
+    }
+
+    /// The finished episode's results (as `run` with one replica and the
+    /// episode's seed), or None while it runs.
+    fn results(&self) -> PyResult<Option<PyRunResults>> {
+        let last = self
+            .last
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("the environment's lock is poisoned"))?
+            .clone();
+        last.map(|r| results_of(&r)).transpose()
+    }
+
+    /// Stops the running episode, if any.
+    fn close(&self, py: Python<'_>) {
+        if let Ok(mut slot) = self.session.lock() {
+            let old = slot.take();
+            py.detach(move || drop(old));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Hazards (crate disaster-scenarios), vectorised over arrays.
+
+/// Ground motion for every element of the input arrays (little-endian f64
+/// bytes, all the same length; parameters a model does not use may be NaN):
+/// returns `(median, sigma_total, sigma_inter, sigma_intra)` as f64 bytes
+/// (NaN where the model does not define a deviation). `imt` is `pga` (g) or
+/// `pgv` (cm/s).
+#[pyfunction]
+#[pyo3(signature = (model, region, imt, mag, rake, hypo_depth, rrup, rjb, vs30))]
+#[allow(clippy::too_many_arguments)]
+fn gmpe<'py>(
+    py: Python<'py>,
+    model: &str,
+    region: &str,
+    imt: &str,
+    mag: &[u8],
+    rake: &[u8],
+    hypo_depth: &[u8],
+    rrup: &[u8],
+    rjb: &[u8],
+    vs30: &[u8],
+) -> PyResult<(
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+)> {
+    use disaster_scenarios::gmpe::{GmpeInput, Imt, model_by_name};
+    let m = model_by_name(model, region).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let imt = match imt {
+        "pga" | "PGA" => Imt::Pga,
+        "pgv" | "PGV" => Imt::Pgv,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown intensity measure `{other}` (expected pga or pgv)"
+            )));
+        }
+    };
+    let cols = [
+        floats("mag", mag)?,
+        floats("rake", rake)?,
+        floats("hypo_depth", hypo_depth)?,
+        floats("rrup", rrup)?,
+        floats("rjb", rjb)?,
+        floats("vs30", vs30)?,
+    ];
+    let n = cols[0].len();
+    if cols.iter().any(|c| c.len() != n) {
+        return Err(PyValueError::new_err(
+            "the input arrays must have the same length",
+        ));
+    }
+    let res = py.detach(|| -> Result<Vec<[f64; 4]>, String> {
+        (0..n)
+            .map(|i| {
+                let inp = GmpeInput {
+                    mag: cols[0][i],
+                    rake: cols[1][i],
+                    hypo_depth: cols[2][i],
+                    rrup: cols[3][i],
+                    rjb: cols[4][i],
+                    vs30: cols[5][i],
+                };
+                m.check(&inp).map_err(|e| format!("element {i}: {e}"))?;
+                let g = m
+                    .compute(&inp, imt)
+                    .map_err(|e| format!("element {i}: {e}"))?;
+                Ok([
+                    g.median,
+                    g.sigma_total,
+                    g.sigma_inter.unwrap_or(f64::NAN),
+                    g.sigma_intra.unwrap_or(f64::NAN),
+                ])
+            })
+            .collect()
     });
-    let json = json.map_err(to_py)?;
-    serde_json::to_string(&json).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    let res = res.map_err(PyValueError::new_err)?;
+    let col = |k: usize| res.iter().map(|r| r[k]).collect::<Vec<f64>>();
+    Ok((
+        to_bytes(py, &col(0)),
+        to_bytes(py, &col(1)),
+        to_bytes(py, &col(2)),
+        to_bytes(py, &col(3)),
+    ))
+}
+
+/// The largest 1-minute sustained wind (m/s) over a best track at each site
+/// (`lat`, `lon` as f64 bytes), Holland model `model` (`h08` or `h80`), the
+/// track resampled every `step_h` hours; winds below `threshold` are 0,
+/// others multiplied by `gust_factor` (as `blackstart hazard wind`).
+#[pyfunction]
+#[pyo3(signature = (track, lat, lon, model = "h08", step_h = 1.0, threshold = 0.0, gust_factor = 1.0))]
+#[allow(clippy::too_many_arguments)]
+fn max_wind<'py>(
+    py: Python<'py>,
+    track: &str,
+    lat: &[u8],
+    lon: &[u8],
+    model: &str,
+    step_h: f64,
+    threshold: f64,
+    gust_factor: f64,
+) -> PyResult<Bound<'py, PyBytes>> {
+    use disaster_scenarios::wind::{Track, WindField, WindModel};
+    let bad = |m: String| PyValueError::new_err(m);
+    let model = WindModel::from_name(model).map_err(|e| bad(e.to_string()))?;
+    if !(step_h.is_finite() && step_h > 0.0) {
+        return Err(bad(format!("step_h must be positive (got {step_h})")));
+    }
+    if !(gust_factor.is_finite() && gust_factor > 0.0) {
+        return Err(bad(format!(
+            "gust_factor must be positive (got {gust_factor})"
+        )));
+    }
+    let lat = floats("lat", lat)?;
+    let lon = floats("lon", lon)?;
+    if lat.len() != lon.len() {
+        return Err(bad("lat and lon must have the same length".into()));
+    }
+    let t = Track::read_csv(std::path::Path::new(track)).map_err(|e| bad(e.to_string()))?;
+    let si = t
+        .resample(step_h)
+        .and_then(|t| t.to_si())
+        .map_err(|e| bad(format!("{track}: {e}")))?;
+    let coords: Vec<(f64, f64)> = lat.iter().copied().zip(lon.iter().copied()).collect();
+    let winds = py.detach(|| WindField::new(si, model).max_wind(&coords, 0.0));
+    let out: Vec<f64> = winds
+        .iter()
+        .map(|v| if *v < threshold { 0.0 } else { v * gust_factor })
+        .collect();
+    Ok(to_bytes(py, &out))
+}
+
+/// Probabilities of reaching or exceeding each damage state of asset class
+/// `class_id` at each intensity (f64 bytes; PGA in g, gust in m/s or depth
+/// in m as the class says); `curves` names an extra fragility CSV. Returns
+/// `(state names, exceedance as f64 bytes, n x states row-major, class
+/// info dict: id, description, hazard, im, unit, status)`.
+#[pyfunction]
+#[pyo3(signature = (class_id, intensity, curves = None))]
+fn fragility<'py>(
+    py: Python<'py>,
+    class_id: &str,
+    intensity: &[u8],
+    curves: Option<&str>,
+) -> PyResult<(Vec<String>, Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
+    use disaster_scenarios::fragility::FragilityLibrary;
+    let mut lib =
+        FragilityLibrary::builtin().map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    if let Some(p) = curves {
+        lib.load_file(std::path::Path::new(p))
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    }
+    let class = lib
+        .require(class_id)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let xs = floats("intensity", intensity)?;
+    if let Some(x) = xs.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
+        return Err(PyValueError::new_err(format!(
+            "the intensity must be a finite, non-negative number (got {x})"
+        )));
+    }
+    let mut out = Vec::with_capacity(xs.len() * class.states.len());
+    let mut row = Vec::new();
+    for &x in &xs {
+        class.exceedance_into(x, &mut row);
+        out.extend_from_slice(&row);
+    }
+    let info = PyDict::new(py);
+    info.set_item("id", &class.id)?;
+    info.set_item("description", &class.description)?;
+    info.set_item("hazard", format!("{:?}", class.hazard).to_lowercase())?;
+    info.set_item("im", &class.im)?;
+    info.set_item("unit", &class.unit)?;
+    info.set_item("status", &class.status)?;
+    Ok((
+        class.states.iter().map(|s| s.name.clone()).collect(),
+        to_bytes(py, &out),
+        info,
+    ))
+}
+
+/// Ids of the built-in fragility classes.
+#[pyfunction]
+fn fragility_classes() -> PyResult<Vec<String>> {
+    let lib = disaster_scenarios::fragility::FragilityLibrary::builtin()
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    Ok(lib.classes().map(|c| c.id.clone()).collect())
+}
+
+// ---------------------------------------------------------------------------
+// Knowledge graph.
+
+/// Runs a SPARQL query (GeoSPARQL functions included) over RDF files
+/// (`data`) and/or the knowledge graph of `scenario` (with `at`: the state
+/// of one replica at that many seconds after the start), as `blackstart
+/// query` does; returns the SPARQL 1.1 Query Results JSON text.
+#[pyfunction]
+#[pyo3(signature = (sparql, data = Vec::new(), scenario = None, at = None, entailment = "rdfs", geo_rewrite = false))]
+fn query(
+    py: Python<'_>,
+    sparql: &str,
+    data: Vec<String>,
+    scenario: Option<PyRef<'_, PyScenario>>,
+    at: Option<f64>,
+    entailment: &str,
+    geo_rewrite: bool,
+) -> PyResult<String> {
+    use ontology::{Entailment, KnowledgeGraph, OutputFormat, QueryOptions};
+    let bad = |m: String| PyValueError::new_err(m);
+    let failed = |m: String| PyRuntimeError::new_err(m);
+    let entailment = match entailment {
+        "none" => Entailment::None,
+        "rdfs" => Entailment::Rdfs,
+        other => {
+            return Err(bad(format!(
+                "unknown entailment `{other}` (expected none or rdfs)"
+            )));
+        }
+    };
+    if data.is_empty() && scenario.is_none() {
+        return Err(bad(
+            "nothing to query: give data files and/or a scenario".into(),
+        ));
+    }
+    if at.is_some() && scenario.is_none() {
+        return Err(bad("`at` needs a scenario".into()));
+    }
+    let loaded = scenario.map(|s| s.loaded.clone());
+    let sparql = sparql.to_string();
+    py.detach(move || -> PyResult<String> {
+        let kg = KnowledgeGraph::new().map_err(|e| failed(e.to_string()))?;
+        for p in &data {
+            kg.load_file(std::path::Path::new(p))
+                .map_err(|e| bad(e.to_string()))?;
+        }
+        if let Some(l) = &loaded {
+            scenario::graph::build(&kg, l, at).map_err(|e| match e {
+                scenario::graph::GraphError::Scenario(m) => bad(m),
+                other => failed(other.to_string()),
+            })?;
+        }
+        ontology::rules::refresh(&kg, entailment).map_err(|e| failed(e.to_string()))?;
+        let mut out = Vec::new();
+        kg.run(
+            &sparql,
+            QueryOptions {
+                allow_update: false,
+                geo_rewrite,
+            },
+            OutputFormat::Json,
+            &mut out,
+        )
+        .map_err(|e| match e {
+            ontology::OntologyError::Evaluation(m) => failed(m),
+            other => bad(other.to_string()),
+        })?;
+        String::from_utf8(out).map_err(|e| failed(e.to_string()))
+    })
 }
 
 /// The extension module.
@@ -338,8 +1031,15 @@ fn _blackstart(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyNetwork>()?;
     m.add_class::<PyPowerFlow>()?;
     m.add_class::<PyRunResults>()?;
+    m.add_class::<PyScenario>()?;
+    m.add_class::<PyEnvCore>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
+    m.add_function(wrap_pyfunction!(gmpe, m)?)?;
+    m.add_function(wrap_pyfunction!(max_wind, m)?)?;
+    m.add_function(wrap_pyfunction!(fragility, m)?)?;
+    m.add_function(wrap_pyfunction!(fragility_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(query, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

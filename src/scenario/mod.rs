@@ -11,6 +11,7 @@
 
 pub mod community;
 pub mod compare;
+pub mod env;
 pub mod eventset;
 pub mod graph;
 pub mod hazard;
@@ -22,7 +23,7 @@ pub mod sim;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::DateTime;
 use grid_model::assets::{
@@ -258,6 +259,38 @@ pub fn run_with_runner(
     opts: &RunOptions,
     runner: Option<&ReplicaRunner>,
 ) -> Result<RunResults, ScenarioError> {
+    run_with_hooks(l, opts, runner, RunHooks::default())
+}
+
+/// Progress reports and cancellation for [`run_with_hooks`] (the Python
+/// package's progress bar and Ctrl-C).
+#[derive(Clone, Copy, Default)]
+pub struct RunHooks<'h> {
+    /// Called after each replica with (replicas done, replicas in all), on
+    /// the worker thread that ran it.
+    pub progress: Option<&'h (dyn Fn(u32, u32) + Sync)>,
+    /// Once set, replicas that have not started yet fail at once, and so
+    /// does the run (`simulation failed: interrupted`).
+    pub cancel: Option<&'h AtomicBool>,
+}
+
+impl std::fmt::Debug for RunHooks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunHooks")
+            .field("progress", &self.progress.is_some())
+            .field("cancel", &self.cancel)
+            .finish()
+    }
+}
+
+/// Like [`run_with_runner`], with progress reports and cancellation; the
+/// results do not depend on the hooks.
+pub fn run_with_hooks(
+    l: &Loaded,
+    opts: &RunOptions,
+    runner: Option<&ReplicaRunner>,
+    hooks: RunHooks<'_>,
+) -> Result<RunResults, ScenarioError> {
     let mut resolved = l.file.clone();
     if let Some(r) = opts.replicas {
         resolved.scenario.replicas = r;
@@ -484,6 +517,9 @@ pub fn run_with_runner(
     let restoration = resolved.restoration.clone();
     let event_set = eventset::event_set_of(l, &resolved)?;
     let results = sim_core::replica::try_run_replicas(n, seed, opts.threads, |r, rseed| {
+        if hooks.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(ScenarioError::Sim("interrupted".into()));
+        }
         let (damage, event) = match &event_set {
             None => (hz.sample(rseed, &prep.community, &restoration), None),
             Some(es) => {
@@ -529,9 +565,12 @@ pub fn run_with_runner(
                 sim::run_replica(&prep, &plan, r).map_err(|e| ScenarioError::Sim(e.to_string()))
             }
         };
-        done.fetch_add(1, Ordering::Relaxed);
+        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(pb) = &pb {
             pb.inc(1);
+        }
+        if let Some(p) = hooks.progress {
+            p(finished as u32, n);
         }
         out.map(|mut o| {
             if let Some(what) = event {

@@ -179,6 +179,8 @@ struct Model<'a> {
     rec_keys: Keys,
     /// Live twin only (None in batch runs).
     live: Option<LiveSlot<'a>>,
+    /// Stepping controller only (None in batch runs, see [`run_replica_stepped`]).
+    on_step: Option<&'a mut OnStep<'a>>,
 }
 
 struct Keys {
@@ -203,7 +205,48 @@ pub fn run_replica(
     plan: &ReplicaPlan,
     replica: u32,
 ) -> Result<ReplicaResult, SimError> {
-    let mut sim = build_sim(prep, plan, replica, None)?;
+    let mut sim = build_sim(prep, plan, replica, None, None, None)?;
+    let end_ms = prep.interval.as_millis().max(1) as u64 * prep.steps as u64;
+    sim.run_until(SimTime::from_millis(end_ms.saturating_sub(1)))?;
+    let m = sim.into_model();
+    Ok(m.out)
+}
+
+/// What one control step served, per microgrid and priority class, for a
+/// stepping controller (see [`run_replica_stepped`] and `super::env`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    /// Index of the control step (0-based).
+    pub step: usize,
+    /// Simulation time of the step (ms).
+    pub time_ms: u64,
+    /// Length of the step (h).
+    pub dt_h: f64,
+    /// Demand per microgrid and class (critical, essential, normal), MW.
+    pub demand_mw: Vec<[f64; 3]>,
+    /// Served load per microgrid and class, MW.
+    pub served_mw: Vec<[f64; 3]>,
+}
+
+/// Called after every control step of a stepped replica; returning `false`
+/// stops the replica (it then fails with "stopped by the controller").
+pub type OnStep<'a> = dyn FnMut(&StepRecord) -> bool + Send + 'a;
+
+/// Runs one replica with `strategy` as the decision maker (instead of the
+/// scenario's policy) and `on_step` called after every control step. With
+/// the strategy that the scenario names and an `on_step` that always
+/// returns true, the result is the same as [`run_replica`]'s.
+///
+/// # Errors
+/// A failure of the model, or `on_step` returning false.
+pub fn run_replica_stepped<'a>(
+    prep: &'a Prepared,
+    plan: &'a ReplicaPlan,
+    replica: u32,
+    strategy: Box<dyn agents::Strategy>,
+    on_step: &'a mut OnStep<'a>,
+) -> Result<ReplicaResult, SimError> {
+    let mut sim = build_sim(prep, plan, replica, None, Some(strategy), Some(on_step))?;
     let end_ms = prep.interval.as_millis().max(1) as u64 * prep.steps as u64;
     sim.run_until(SimTime::from_millis(end_ms.saturating_sub(1)))?;
     let m = sim.into_model();
@@ -211,12 +254,15 @@ pub fn run_replica(
 }
 
 /// The replica's simulation with its initial events scheduled (`live`: the
-/// live twin's hook, None in batch runs).
+/// live twin's hook; `strategy` and `on_step`: a stepping controller's;
+/// all None in batch runs).
 fn build_sim<'a>(
     prep: &'a Prepared,
     plan: &'a ReplicaPlan,
     replica: u32,
     live: Option<LiveSlot<'a>>,
+    strategy: Option<Box<dyn agents::Strategy>>,
+    on_step: Option<&'a mut OnStep<'a>>,
 ) -> Result<Simulation<Model<'a>>, SimError> {
     let c = &prep.community;
     let mut rec = Recorder::new(replica);
@@ -253,8 +299,11 @@ fn build_sim<'a>(
         assumed_outage_h: prep.agents.assumed_outage_h,
         min_remaining_h: prep.agents.min_remaining_h,
     };
-    let pipeline = Pipeline::new(&prep.policy, exec, analyzer)
-        .ok_or_else(|| SimError::model(format!("unknown policy `{}`", prep.policy)))?;
+    let pipeline = match strategy {
+        Some(st) => Pipeline::with_strategy(st, exec, analyzer),
+        None => Pipeline::new(&prep.policy, exec, analyzer)
+            .ok_or_else(|| SimError::model(format!("unknown policy `{}`", prep.policy)))?,
+    };
     let model = Model {
         prep,
         plan,
@@ -294,6 +343,7 @@ fn build_sim<'a>(
         step: 0,
         rec_keys: keys,
         live,
+        on_step,
     };
     let mut sim = Simulation::new(model);
     for d in &plan.damage {
@@ -397,6 +447,18 @@ impl sim_core::sched::Model for Model<'_> {
 }
 
 impl Model<'_> {
+    /// Batteries and diesels in service as their sites are now.
+    fn sync_unit_status(&mut self) {
+        let c = &self.prep.community;
+        for (si, site) in c.sites.iter().enumerate() {
+            match site.kind {
+                SiteKind::Battery(k) => self.batteries[k].in_service = !self.failed[si],
+                SiteKind::Diesel(k) => self.diesels[k].in_service = !self.failed[si],
+                _ => {}
+            }
+        }
+    }
+
     fn set_statuses(&mut self, now: SimTime) -> Vec<bool> {
         let c = &self.prep.community;
         let sub_ok = self.upstream_up && !self.failed[0];
@@ -454,6 +516,10 @@ impl Model<'_> {
         let c = &prep.community;
         let k = self.step;
         let dt_h = prep.interval.as_hours_f64();
+        // Batteries and diesels repaired or damaged since the last interval
+        // are observed as they are now (set_statuses applies the rest after
+        // the agents' switching).
+        self.sync_unit_status();
         let step_cmds = self.agents_step(now);
         let st = self.set_statuses(now);
         if self.pf.is_none() || st != self.statuses {
@@ -911,6 +977,24 @@ impl Model<'_> {
                 r.record_key(now, *key, kk.fuel, self.diesels[d].fuel_l);
             }
         }
+        if let Some(hook) = self.on_step.as_mut() {
+            let nm = c.microgrids.len();
+            let mut rec = StepRecord {
+                step: k,
+                time_ms: now.as_millis(),
+                dt_h,
+                demand_mw: vec![[0.0; 3]; nm],
+                served_mw: vec![[0.0; 3]; nm],
+            };
+            for (i, l) in c.loads.iter().enumerate() {
+                let cls = agents::observe::class_index(l.priority);
+                rec.demand_mw[l.microgrid][cls] += demand[i];
+                rec.served_mw[l.microgrid][cls] += served[i];
+            }
+            if !hook(&rec) {
+                return Err(SimError::model("stopped by the controller"));
+            }
+        }
         Ok(())
     }
 
@@ -1332,7 +1416,7 @@ pub fn run_replica_live<C: sim_core::wallclock::Clock>(
         hook,
         issued: std::sync::Arc::new(std::sync::Mutex::new(Vec::new())),
     };
-    let mut sim = build_sim(prep, plan, replica, Some(slot))?;
+    let mut sim = build_sim(prep, plan, replica, Some(slot), None, None)?;
     let end_ms = prep.interval.as_millis().max(1) as u64 * prep.steps as u64;
     let until = until.min(SimTime::from_millis(end_ms.saturating_sub(1)));
     let report = sim_core::wallclock::WallClock::new(speed)?

@@ -8,29 +8,99 @@ A thin Python face over the Rust engine (no logic is re-implemented here):
 >>> pf.converged, pf.bus.columns
 (True, ['bus_id', 'vm_pu', 'va_deg'])
 
+>>> sc = blackstart.Scenario.from_toml("examples/scenarios/hokkaido-2018.toml")
+>>> res = sc.run(replicas=4, seed=1)
+>>> res.summary["aggregate"]["critical_served_fraction"]["mean"]  # doctest: +SKIP
+
+What is here:
+
+- :class:`Network` (MATPOWER import, AC/DC power flow);
+- :class:`Scenario` (``from_toml``, ``from_dict``; ``run``, ``compare``,
+  ``query``) and the module-level :func:`run` and :func:`compare` on files;
+  results are :class:`RunResults` with polars DataFrames;
+- hazards vectorised over numpy arrays: :func:`gmpe`, :func:`max_wind`,
+  :func:`fragility`;
+- :func:`query`: SPARQL (GeoSPARQL) over RDF files and scenario graphs,
+  as a DataFrame;
+- :func:`sweep`: many scenarios or seeds, locally or on a Dask cluster;
+- :mod:`blackstart.gym`: Gymnasium and PettingZoo environments.
+
 Tables are polars DataFrames (``.to_pandas()`` works with pandas and
 pyarrow installed). Bad input raises ``ValueError`` and a failed computation
 ``RuntimeError``, with the engine's message (file, line and column where it
-applies).
+applies). Long runs release the GIL; Ctrl-C interrupts them
+(``KeyboardInterrupt``); ``progress=True`` shows a bar (tqdm when
+installed, plain text otherwise).
 """
 
 from __future__ import annotations
 
 import io
 import json
-from typing import Any, Dict, List, Optional
+import os
+import sys
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import polars as pl
 
 from . import _blackstart
 
 __version__: str = _blackstart.__version__
 
-__all__ = ["Network", "PowerFlowResult", "RunResults", "run", "compare", "__version__"]
+__all__ = [
+    "Network",
+    "PowerFlowResult",
+    "RunResults",
+    "Scenario",
+    "run",
+    "compare",
+    "gmpe",
+    "max_wind",
+    "fragility",
+    "fragility_classes",
+    "query",
+    "sweep",
+    "__version__",
+]
+
+Progress = Union[None, bool, Callable[[int, int], Any]]
 
 
 def _frame(ipc: bytes) -> pl.DataFrame:
     return pl.read_ipc(io.BytesIO(ipc))
+
+
+class _TextBar:
+    """A plain-text progress line on stderr (when tqdm is not installed)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        sys.stderr.write(f"\rreplicas {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _progress(progress: Progress) -> Tuple[Optional[Callable[[int, int], Any]], Callable[[], None]]:
+    """The engine's progress callback for ``progress`` and a closer."""
+    if progress is None or progress is False:
+        return None, lambda: None
+    if callable(progress):
+        return progress, lambda: None
+    try:  # tqdm's notebook-aware bar when installed
+        from tqdm.auto import tqdm  # type: ignore[import-not-found]
+    except ImportError:
+        return _TextBar(), lambda: None
+    bar = tqdm(unit="replica")
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    return update, bar.close
 
 
 class PowerFlowResult:
@@ -68,7 +138,7 @@ class Network:
         self._raw = raw
 
     @staticmethod
-    def from_matpower(path: str) -> "Network":
+    def from_matpower(path: Union[str, os.PathLike]) -> "Network":
         """Reads a MATPOWER ``.m`` case file."""
         return Network(_blackstart.Network.from_matpower(str(path)))
 
@@ -87,39 +157,174 @@ class Network:
 
 
 class RunResults:
-    """The results of :func:`run`: ``timeseries`` and ``events`` (polars
-    DataFrames, all replicas in replica order) and ``summary`` (a dict with
-    ``aggregate`` and per-replica ``replicas`` metrics, as ``summary.json``)."""
+    """The results of a scenario run: ``timeseries``, ``events`` and
+    ``decisions`` (polars DataFrames, all replicas in replica order, in the
+    columns of the CLI's ``timeseries.parquet``, ``events.parquet`` and
+    ``decisions.parquet``) and ``summary`` (a dict with ``aggregate`` and
+    per-replica ``replicas`` metrics, as ``summary.json``)."""
 
     def __init__(self, raw: "_blackstart.RunResults") -> None:
         self.timeseries: pl.DataFrame = _frame(raw.timeseries_ipc())
         self.events: pl.DataFrame = _frame(raw.events_ipc())
+        self.decisions: pl.DataFrame = _frame(raw.decisions_ipc())
         self.summary: Dict[str, Any] = json.loads(raw.summary_json)
 
+    def system(self, metric: str = "served_load_fraction") -> pl.DataFrame:
+        """One system metric over time: ``time_h, replica, value``."""
+        return (
+            self.timeseries.filter((pl.col("entity") == "system") & (pl.col("metric") == metric))
+            .select((pl.col("time_ms") / 3.6e6).alias("time_h"), "replica", "value")
+        )
+
     def __repr__(self) -> str:
-        return f"RunResults(scenario={self.summary.get('scenario')!r}, replicas={self.summary.get('replicas_run')})"
+        return (
+            f"RunResults(scenario={self.summary.get('scenario')!r}, "
+            f"replicas={self.summary.get('replicas_run')})"
+        )
+
+
+def _run_raw(
+    runner: Callable[..., "_blackstart.RunResults"],
+    replicas: Optional[int],
+    seed: Optional[int],
+    threads: int,
+    out: Optional[Union[str, os.PathLike]],
+    progress: Progress,
+) -> RunResults:
+    cb, close = _progress(progress)
+    try:
+        raw = runner(replicas, seed, threads, None if out is None else str(out), cb)
+    finally:
+        close()
+    return RunResults(raw)
+
+
+class Scenario:
+    """A scenario (TOML; every field in ``examples/scenarios/README.md``),
+    parsed and checked by the engine. Make one with :meth:`from_toml` or
+    :meth:`from_dict`. Scenarios pickle (as their TOML text), so they travel
+    to Dask workers."""
+
+    def __init__(self, raw: "_blackstart.Scenario") -> None:
+        self._raw = raw
+
+    @staticmethod
+    def from_toml(path: Union[str, os.PathLike]) -> "Scenario":
+        """Reads a scenario file; paths in it are relative to its folder."""
+        return Scenario(_blackstart.Scenario.from_toml(str(path)))
+
+    @staticmethod
+    def from_dict(d: Dict[str, Any], base_dir: Union[str, os.PathLike, None] = None) -> "Scenario":
+        """A scenario from a dict shaped like the TOML file (tables as
+        dicts, arrays of tables as lists of dicts). Relative paths in it are
+        relative to ``base_dir`` (default: the working directory). Errors
+        point at lines of the equivalent TOML (:attr:`toml_text`)."""
+        base = os.path.abspath(os.fspath(base_dir) if base_dir is not None else os.getcwd())
+        name = os.path.join(base, "<dict>.toml")
+        return Scenario(_blackstart.Scenario.from_json(json.dumps(d), name))
+
+    @property
+    def name(self) -> str:
+        """The scenario's name (``[scenario] name``)."""
+        return self._raw.name
+
+    @property
+    def policy(self) -> str:
+        """The response policy (``[policy] kind``)."""
+        return self._raw.policy
+
+    @property
+    def path(self) -> str:
+        """The file the scenario came from (used in messages)."""
+        return self._raw.path
+
+    @property
+    def toml_text(self) -> str:
+        """The scenario as TOML text."""
+        return self._raw.toml_text
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The scenario as a dict (the TOML file's tables)."""
+        import tomllib
+
+        return tomllib.loads(self.toml_text)
+
+    def run(
+        self,
+        replicas: Optional[int] = None,
+        threads: int = 0,
+        seed: Optional[int] = None,
+        out: Optional[Union[str, os.PathLike]] = None,
+        progress: Progress = None,
+    ) -> RunResults:
+        """Runs the scenario as ``blackstart run`` does (``replicas`` and
+        ``seed`` override the file; ``threads`` 0 uses every core; the same
+        seed gives the same numbers whatever ``threads``); ``out`` also
+        writes the CLI's output files. ``progress``: True for a bar, or a
+        callable ``(done, total)``. The GIL is released while the engine
+        runs, and Ctrl-C stops it."""
+        return _run_raw(
+            lambda r, s, t, o, p: self._raw.run(r, s, t, o, p), replicas, seed, threads, out, progress
+        )
+
+    def compare(
+        self,
+        policies: Sequence[str],
+        replicas: Optional[int] = None,
+        seed: Optional[int] = None,
+        threads: int = 0,
+        out: Optional[Union[str, os.PathLike]] = None,
+    ) -> Dict[str, Any]:
+        """Runs every policy on the same replicas; see :func:`compare`."""
+        return json.loads(
+            self._raw.compare(list(policies), replicas, seed, threads, None if out is None else str(out))
+        )
+
+    def query(self, sparql: str, at: Optional[float] = None, entailment: str = "rdfs") -> Union[pl.DataFrame, bool]:
+        """A SPARQL query over the scenario's knowledge graph; see
+        :func:`query`."""
+        return query(sparql, scenario=self, at=at, entailment=entailment)
+
+    def env_spec(self) -> Dict[str, Any]:
+        """The shape of the scenario's stepping environment (see
+        :mod:`blackstart.gym`)."""
+        return self._raw.env_spec()
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_scenario_from_text, (self.toml_text, self.path))
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.name!r}, policy={self.policy!r})"
+
+
+def _scenario_from_text(text: str, name: str) -> Scenario:
+    return Scenario(_blackstart.Scenario.from_toml_str(text, name))
 
 
 def run(
-    path: str,
+    path: Union[str, os.PathLike],
     replicas: Optional[int] = None,
     seed: Optional[int] = None,
     threads: int = 0,
-    out: Optional[str] = None,
+    out: Optional[Union[str, os.PathLike]] = None,
+    progress: Progress = None,
 ) -> RunResults:
     """Runs a scenario file (see ``examples/scenarios/README.md``), as
     ``blackstart run`` does; ``out`` also writes the CLI's output files.
-    The GIL is released while the engine runs."""
-    return RunResults(_blackstart.run(str(path), replicas, seed, threads, out))
+    The GIL is released while the engine runs; Ctrl-C stops it;
+    ``progress`` as in :meth:`Scenario.run`."""
+    return _run_raw(
+        lambda r, s, t, o, p: _blackstart.run(str(path), r, s, t, o, p), replicas, seed, threads, out, progress
+    )
 
 
 def compare(
-    path: str,
+    path: Union[str, os.PathLike],
     policies: List[str],
     replicas: Optional[int] = None,
     seed: Optional[int] = None,
     threads: int = 0,
-    out: Optional[str] = None,
+    out: Optional[Union[str, os.PathLike]] = None,
 ) -> Dict[str, Any]:
     """Runs every policy (``none``, ``priority``, ``optimal``, ``market``; the
     first is the baseline) on the same replicas, as ``blackstart compare``
@@ -127,4 +332,170 @@ def compare(
     (each policy's summary) and ``differences`` (policy minus baseline, per
     replica, summarised as ``mean``, ``ci95_low``, ``ci95_high``). ``out``
     also writes the CLI's files. Unknown policies raise ``ValueError``."""
-    return json.loads(_blackstart.compare(str(path), list(policies), replicas, seed, threads, out))
+    return json.loads(
+        _blackstart.compare(str(path), list(policies), replicas, seed, threads, None if out is None else str(out))
+    )
+
+
+# ---------------------------------------------------------------------------
+# Hazards
+
+
+def _f64(x: Any) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64)
+
+
+def _from(b: bytes, shape: Tuple[int, ...]) -> np.ndarray:
+    return np.frombuffer(b, dtype="<f8").reshape(shape).copy()
+
+
+def gmpe(
+    model: str,
+    *,
+    mag: Any,
+    rrup: Any = np.nan,
+    rjb: Any = np.nan,
+    vs30: Any = np.nan,
+    rake: Any = np.nan,
+    hypo_depth: Any = np.nan,
+    imt: str = "pga",
+    region: str = "global",
+) -> Dict[str, np.ndarray]:
+    """Ground motion of ``model`` (``sm99-crustal``, ``sm99-interface``,
+    ``sm99-slab`` or ``bssa14`` with ``region`` ``global``, ``japan`` or
+    ``china-turkey``) for arrays of inputs, broadcast together (numpy rules):
+    magnitude Mw, distances ``rrup`` and ``rjb`` (km), ``vs30`` (m/s),
+    ``rake`` (degrees) and hypocentral depth (km); a model ignores the
+    parameters it does not use. ``imt``: ``pga`` (g) or ``pgv`` (cm/s).
+
+    Returns a dict of arrays of the broadcast shape: ``median`` and the
+    natural-log standard deviations ``sigma_total``, ``sigma_inter`` and
+    ``sigma_intra`` (NaN where the model does not define them), the same
+    numbers as ``blackstart hazard gmpe``. Invalid inputs raise
+    ``ValueError`` naming the element and the parameter."""
+    arrs = np.broadcast_arrays(_f64(mag), _f64(rake), _f64(hypo_depth), _f64(rrup), _f64(rjb), _f64(vs30))
+    shape = arrs[0].shape
+    flat = [np.ascontiguousarray(a.ravel()).tobytes() for a in arrs]
+    med, tot, inter, intra = _blackstart.gmpe(model, region, imt, *flat)
+    return {
+        "median": _from(med, shape),
+        "sigma_total": _from(tot, shape),
+        "sigma_inter": _from(inter, shape),
+        "sigma_intra": _from(intra, shape),
+    }
+
+
+def max_wind(
+    track: Union[str, os.PathLike],
+    lat: Any,
+    lon: Any,
+    model: str = "h08",
+    step_h: float = 1.0,
+    threshold: float = 0.0,
+    gust_factor: float = 1.0,
+) -> np.ndarray:
+    """The largest 1-minute sustained wind (m/s) at each site (``lat``,
+    ``lon`` arrays, broadcast together) over a best track CSV (columns of
+    CLIMADA's test track), Holland model ``h08`` (Holland 2008) or ``h80``,
+    the track resampled every ``step_h`` hours; winds below ``threshold``
+    are 0, others multiplied by ``gust_factor``. The same numbers as
+    ``blackstart hazard wind`` (whose default threshold is CLIMADA's 17.5
+    m/s)."""
+    la, lo = np.broadcast_arrays(_f64(lat), _f64(lon))
+    shape = la.shape
+    out = _blackstart.max_wind(
+        str(track),
+        np.ascontiguousarray(la.ravel()).tobytes(),
+        np.ascontiguousarray(lo.ravel()).tobytes(),
+        model,
+        step_h,
+        threshold,
+        gust_factor,
+    )
+    return _from(out, shape)
+
+
+class Fragility:
+    """The result of :func:`fragility`: ``states`` (damage state names,
+    least severe first), ``exceedance`` (array of shape
+    ``intensity.shape + (len(states),)``: P(DS >= state | intensity)) and
+    the class's ``info`` (``id, description, hazard, im, unit, status``)."""
+
+    def __init__(self, states: List[str], exceedance: np.ndarray, info: Dict[str, Any]) -> None:
+        self.states = states
+        self.exceedance = exceedance
+        self.info = info
+
+    def state_probabilities(self) -> np.ndarray:
+        """P(DS = state) for no damage then each state: shape
+        ``intensity.shape + (len(states) + 1,)``."""
+        e = self.exceedance
+        ones = np.ones(e.shape[:-1] + (1,))
+        zeros = np.zeros(e.shape[:-1] + (1,))
+        full = np.concatenate([ones, e, zeros], axis=-1)
+        return full[..., :-1] - full[..., 1:]
+
+    def to_frame(self) -> pl.DataFrame:
+        """For a 1-D intensity array: one column per damage state."""
+        e = self.exceedance.reshape(-1, len(self.states))
+        return pl.DataFrame({s: e[:, k] for k, s in enumerate(self.states)})
+
+    def __repr__(self) -> str:
+        return f"Fragility({self.info.get('id')!r}, states={self.states})"
+
+
+def fragility(class_id: str, intensity: Any, curves: Optional[Union[str, os.PathLike]] = None) -> Fragility:
+    """Probability of reaching or exceeding each damage state of asset
+    class ``class_id`` (e.g. ``ESS1``, ``EDC2``, ``PW``; see
+    :func:`fragility_classes`) at each intensity of the array (PGA in g,
+    3-s gust in m/s or flood depth in m, as the class says; the same
+    numbers as ``blackstart hazard fragility``). ``curves`` loads an extra
+    fragility CSV."""
+    x = _f64(intensity)
+    states, exc, info = _blackstart.fragility(
+        class_id, np.ascontiguousarray(x.ravel()).tobytes(), None if curves is None else str(curves)
+    )
+    return Fragility(list(states), _from(exc, x.shape + (len(states),)), dict(info))
+
+
+def fragility_classes() -> List[str]:
+    """Ids of the built-in fragility classes."""
+    return list(_blackstart.fragility_classes())
+
+
+# ---------------------------------------------------------------------------
+# Knowledge graph
+
+
+def query(
+    sparql: str,
+    data: Iterable[Union[str, os.PathLike]] = (),
+    scenario: Optional[Scenario] = None,
+    at: Optional[float] = None,
+    entailment: str = "rdfs",
+    geo_rewrite: bool = False,
+) -> Union[pl.DataFrame, bool]:
+    """Runs a SPARQL query (GeoSPARQL functions and the blackstart rules
+    included) over RDF files ``data`` and/or the knowledge graph of
+    ``scenario`` (with ``at``: one replica's state that many seconds after
+    the start), as ``blackstart query`` does. ``entailment``: ``rdfs`` or
+    ``none``. Returns a DataFrame (one string column per variable, the
+    terms' lexical values, null where unbound) for SELECT, a bool for ASK.
+    Updates are refused (``ValueError``)."""
+    raw = scenario._raw if scenario is not None else None
+    text = _blackstart.query(sparql, [str(p) for p in data], raw, at, entailment, geo_rewrite)
+    return _results_frame(json.loads(text))
+
+
+def _results_frame(res: Dict[str, Any]) -> Union[pl.DataFrame, bool]:
+    if "boolean" in res:
+        return bool(res["boolean"])
+    names = list(res["head"].get("vars", []))
+    rows = res["results"]["bindings"]
+    return pl.DataFrame(
+        {v: [r[v]["value"] if v in r else None for r in rows] for v in names},
+        schema={v: pl.String for v in names},
+    )
+
+
+from ._sweep import sweep  # noqa: E402  (needs Scenario)

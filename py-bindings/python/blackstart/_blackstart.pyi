@@ -1,6 +1,7 @@
-"""Type stubs of the Rust extension module (checked against it in tests)."""
+"""Type stubs of the Rust extension module (checked against it in tests:
+names, parameters and their defaults)."""
 
-from typing import List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 __version__: str
 
@@ -9,7 +10,8 @@ class Network:
     def from_matpower(path: str) -> Network: ...
     @property
     def n_buses(self) -> int: ...
-    def power_flow(self, dc: bool = ..., init: str = ..., tol: float = ..., max_iter: int = ...) -> PowerFlowResult: ...
+    def time_power_flow(self, repeats: int = 100, dc: bool = False) -> float: ...
+    def power_flow(self, dc: bool = False, init: str = "case", tol: float = 1e-8, max_iter: int = 20) -> PowerFlowResult: ...
 
 class PowerFlowResult:
     @property
@@ -31,20 +33,98 @@ class RunResults:
     def summary_json(self) -> str: ...
     def timeseries_ipc(self) -> bytes: ...
     def events_ipc(self) -> bytes: ...
+    def decisions_ipc(self) -> bytes: ...
+
+class Scenario:
+    @staticmethod
+    def from_toml(path: str) -> Scenario: ...
+    @staticmethod
+    def from_toml_str(text: str, name: str) -> Scenario: ...
+    @staticmethod
+    def from_json(json: str, name: str) -> Scenario: ...
+    @property
+    def toml_text(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def policy(self) -> str: ...
+    def run(
+        self,
+        replicas: Optional[int] = None,
+        seed: Optional[int] = None,
+        threads: int = 0,
+        out: Optional[str] = None,
+        progress: Optional[Callable[[int, int], Any]] = None,
+    ) -> RunResults: ...
+    def compare(
+        self,
+        policies: List[str],
+        replicas: Optional[int] = None,
+        seed: Optional[int] = None,
+        threads: int = 0,
+        out: Optional[str] = None,
+    ) -> str: ...
+    def env_spec(self) -> Dict[str, Any]: ...
+
+class EnvCore:
+    def __new__(cls, scenario: Scenario, detail: bool = False) -> EnvCore: ...
+    def reset(self, seed: int) -> Dict[str, Any]: ...
+    def step(
+        self,
+        transfer_mw: List[float],
+        dispatch_mask: List[bool],
+        battery_mw: List[float],
+        diesel_mw: List[float],
+        shed: List[float],
+    ) -> Tuple[List[float], List[float], float, Optional[Dict[str, Any]]]: ...
+    def results(self) -> Optional[RunResults]: ...
+    def close(self) -> None: ...
 
 def run(
     path: str,
-    replicas: Optional[int] = ...,
-    seed: Optional[int] = ...,
-    threads: int = ...,
-    out: Optional[str] = ...,
+    replicas: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: int = 0,
+    out: Optional[str] = None,
+    progress: Optional[Callable[[int, int], Any]] = None,
 ) -> RunResults: ...
-
 def compare(
     path: str,
     policies: List[str],
-    replicas: Optional[int] = ...,
-    seed: Optional[int] = ...,
-    threads: int = ...,
-    out: Optional[str] = ...,
+    replicas: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: int = 0,
+    out: Optional[str] = None,
+) -> str: ...
+def gmpe(
+    model: str,
+    region: str,
+    imt: str,
+    mag: bytes,
+    rake: bytes,
+    hypo_depth: bytes,
+    rrup: bytes,
+    rjb: bytes,
+    vs30: bytes,
+) -> Tuple[bytes, bytes, bytes, bytes]: ...
+def max_wind(
+    track: str,
+    lat: bytes,
+    lon: bytes,
+    model: str = "h08",
+    step_h: float = 1.0,
+    threshold: float = 0.0,
+    gust_factor: float = 1.0,
+) -> bytes: ...
+def fragility(class_id: str, intensity: bytes, curves: Optional[str] = None) -> Tuple[List[str], bytes, Dict[str, Any]]: ...
+def fragility_classes() -> List[str]: ...
+def query(
+    sparql: str,
+    data: List[str] = [],
+    scenario: Optional[Scenario] = None,
+    at: Optional[float] = None,
+    entailment: str = "rdfs",
+    geo_rewrite: bool = False,
 ) -> str: ...
