@@ -525,8 +525,8 @@ impl PyScenario {
     /// lines of that TOML text (see `toml_text`).
     #[staticmethod]
     fn from_json(json: &str, name: &str) -> PyResult<Self> {
-        let value: toml::Value =
-            serde_json::from_str(json).map_err(|e| PyValueError::new_err(format!("{name}: {e}")))?;
+        let value: toml::Value = serde_json::from_str(json)
+            .map_err(|e| PyValueError::new_err(format!("{name}: {e}")))?;
         let text = toml::to_string_pretty(&value).map_err(|e| {
             PyValueError::new_err(format!("{name}: cannot be written as TOML: {e}"))
         })?;
@@ -602,7 +602,11 @@ impl PyScenario {
         d.set_item("diesel_power_mw", s.diesel_power_mw)?;
         d.set_item(
             "peak_demand_mw",
-            s.peak_demand_mw.iter().flatten().copied().collect::<Vec<f64>>(),
+            s.peak_demand_mw
+                .iter()
+                .flatten()
+                .copied()
+                .collect::<Vec<f64>>(),
         )?;
         d.set_item("reward_weights", senv::REWARD_WEIGHTS.to_vec())?;
         Ok(d)
@@ -610,7 +614,11 @@ impl PyScenario {
 }
 
 fn obs_dict<'py>(py: Python<'py>, o: &senv::EnvObservation) -> PyResult<Bound<'py, PyDict>> {
-    let b = |v: &[bool]| v.iter().map(|x| f64::from(u8::from(*x))).collect::<Vec<f64>>();
+    let b = |v: &[bool]| {
+        v.iter()
+            .map(|x| f64::from(u8::from(*x)))
+            .collect::<Vec<f64>>()
+    };
     let d = PyDict::new(py);
     d.set_item("step", o.step)?;
     d.set_item("time_h", o.time_h)?;
@@ -690,9 +698,7 @@ impl PyEnvCore {
         *slot = Some(s);
         match p {
             Progress::Observe(o) => obs_dict(py, &o),
-            Progress::Done(_) => Err(PyRuntimeError::new_err(
-                "the scenario has no control step",
-            )),
+            Progress::Done(_) => Err(PyRuntimeError::new_err("the scenario has no control step")),
         }
     }
 
@@ -986,7 +992,7 @@ fn query(
     };
     if data.is_empty() && scenario.is_none() {
         return Err(bad(
-            "nothing to query: give data files and/or a scenario".into(),
+            "nothing to query: give data files and/or a scenario".into()
         ));
     }
     if at.is_some() && scenario.is_none() {
