@@ -459,18 +459,6 @@ impl Model<'_> {
         }
     }
 
-    /// Batteries and diesels in service as their sites are now.
-    fn sync_unit_status(&mut self) {
-        let c = &self.prep.community;
-        for (si, site) in c.sites.iter().enumerate() {
-            match site.kind {
-                SiteKind::Battery(k) => self.batteries[k].in_service = !self.failed[si],
-                SiteKind::Diesel(k) => self.diesels[k].in_service = !self.failed[si],
-                _ => {}
-            }
-        }
-    }
-
     fn set_statuses(&mut self, now: SimTime) -> Vec<bool> {
         let c = &self.prep.community;
         let sub_ok = self.upstream_up && !self.failed[0];
@@ -528,10 +516,6 @@ impl Model<'_> {
         let c = &prep.community;
         let k = self.step;
         let dt_h = prep.interval.as_hours_f64();
-        // Batteries and diesels repaired or damaged since the last interval
-        // are observed as they are now (set_statuses applies the rest after
-        // the agents' switching).
-        self.sync_unit_status();
         // Batteries and diesels repaired or damaged since the last interval
         // are observed as they are now (set_statuses applies the rest after
         // the agents' switching).
