@@ -586,3 +586,151 @@ fn strategies_share_with_the_dark_microgrid_and_none_does_not() {
     // The strategies are usable behind the trait directly too.
     let _ = (PriorityHeuristic::default(), Market::default());
 }
+
+/// A ring of `n` microgrids joined by 0.5 MW ties: every third has no
+/// source and 0.1 MW critical load, the others a battery, PV and critical,
+/// essential and normal load.
+fn ring(n: usize) -> Observation {
+    let np = 7;
+    let microgrids = (0..n)
+        .map(|i| {
+            let mut loads = vec![load(3 * i, 0.1, Priority::Critical)];
+            let mut bats = Vec::new();
+            let mut ren = vec![0.0; np];
+            if i % 3 != 0 {
+                loads.push(load(3 * i + 1, 0.1, Priority::Essential));
+                loads.push(load(3 * i + 2, 0.2, Priority::Normal));
+                let mut b = battery(
+                    i,
+                    1.0 + (i % 4) as f64 * 0.5,
+                    0.5,
+                    0.2 + 0.1 * (i % 7) as f64,
+                );
+                b.1.eta_charge = 0.95;
+                b.1.eta_discharge = 0.95;
+                bats.push(b);
+                ren = (0..np)
+                    .map(|t| 0.3 * ((t as f64) / 6.0 * 3.1).sin())
+                    .collect();
+            }
+            let mut m = mg(&format!("mg{i}"), loads, bats, np);
+            m.renewable_mw = ren[0];
+            m.renewable_forecast_mw = ren;
+            m
+        })
+        .collect();
+    let edges = (0..n)
+        .map(|i| PathEdge {
+            id: format!("tie-{i}"),
+            kind: EdgeKind::Tie,
+            a: Node::Mg(i),
+            b: Node::Mg((i + 1) % n),
+            capacity_mw: 0.5,
+            loss_frac: 0.02,
+            intact: true,
+            switch: i,
+            closed: false,
+        })
+        .collect();
+    let mut periods = vec![0.25];
+    periods.extend(std::iter::repeat_n(1.0, np - 1));
+    Observation {
+        time_ms: 0,
+        replica: 0,
+        dt_h: 0.25,
+        periods_h: periods,
+        microgrids,
+        edges,
+        hazard: HazardState {
+            kind: "earthquake".into(),
+            severity: 3,
+            hours_since_event: 1.0,
+            upstream_up: false,
+            substation_ok: false,
+            damaged: vec![],
+        },
+    }
+}
+
+/// The simplex and the interior-point method find the same optimum on a
+/// group of 24 microgrids (above `AUTO_SIMPLEX_MAX`, so the default planner
+/// uses the interior point there), every dark microgrid's critical load is
+/// served from its neighbours, and flows stay within the ties' capacity;
+/// a community cut into two groups is planned group by group with the
+/// optimum of one program over both.
+#[test]
+fn simplex_and_interior_point_agree_and_groups_plan_apart() {
+    use agents::optimal::{AUTO_SIMPLEX_MAX, LpSolver};
+    let obs = ring(24);
+    assert!(obs.microgrids.len() > AUTO_SIMPLEX_MAX);
+    // Restoration expected within the horizon: storage beyond the
+    // horizon's own needs is spare, and flows to dark neighbours.
+    let mut dis = DisasterAnalyzer::default().run(&obs);
+    dis.expected_restore_h = vec![0.0; 24];
+    let en = EnergyAnalyzer.run(&obs);
+    let gr = GridAnalyzer.run(&obs);
+    assert_eq!(gr.groups.len(), 1);
+    let input = PlanInput {
+        obs: &obs,
+        disaster: &dis,
+        energy: &en,
+        grid: &gr,
+    };
+    let with = |solver| {
+        OptimalPlanner {
+            solver,
+            ..OptimalPlanner::default()
+        }
+        .solve(&input)
+        .unwrap()
+    };
+    let (sx, ip) = (with(LpSolver::Simplex), with(LpSolver::InteriorPoint));
+    assert!(
+        (sx.objective - ip.objective).abs() < 1e-6 * sx.objective.abs(),
+        "{} vs {}",
+        sx.objective,
+        ip.objective
+    );
+    for sol in [&sx, &ip] {
+        for (m, _, served) in &sol.dispatch {
+            assert!((served[0] - 0.1).abs() < 1e-4, "mg{m}: {served:?}");
+        }
+        for &(e, _, _, f) in &sol.flows {
+            assert!(f <= obs.edges[e].capacity_mw + 1e-6);
+        }
+    }
+    // Cut the ring into two chains: two groups, each planned apart, and
+    // the sum of their optima is the optimum of the whole.
+    let mut cut = obs.clone();
+    cut.edges[5].intact = false;
+    cut.edges[17].intact = false;
+    let gr2 = GridAnalyzer.run(&cut);
+    assert_eq!(gr2.groups.len(), 2);
+    let en2 = EnergyAnalyzer.run(&cut);
+    let input2 = PlanInput {
+        obs: &cut,
+        disaster: &dis,
+        energy: &en2,
+        grid: &gr2,
+    };
+    let apart = OptimalPlanner::default().solve(&input2).unwrap();
+    let one = OptimalPlanner {
+        solver: LpSolver::Simplex,
+        ..OptimalPlanner::default()
+    };
+    // One program over both groups (a grid report with a single group)
+    // has the same optimum.
+    let mut joined = gr2.clone();
+    joined.groups = vec![(0..24).collect()];
+    let input3 = PlanInput {
+        grid: &joined,
+        ..input2
+    };
+    let whole = one.solve(&input3).unwrap();
+    assert!(
+        (apart.objective - whole.objective).abs() < 1e-6 * whole.objective.abs(),
+        "{} vs {}",
+        apart.objective,
+        whole.objective
+    );
+}
