@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::data::{SeriesSet, load_simbench};
 use crate::forecast::{
-    EpochReport, Errors, Evaluation, HORIZON, Split, TrainOptions, evaluate, simbench_split, train,
+    EpochReport, Errors, Evaluation, Split, TrainOptions, evaluate, simbench_split, train,
 };
 use crate::model::{Gnn, GnnConfig};
 
@@ -347,9 +347,4 @@ pub fn load_model_file(path: &Path, device: &Device) -> Result<(Gnn, ForecasterM
         serde_json::from_str(&std::fs::read_to_string(&meta_path).map_err(io(&meta_path))?)?;
     let bytes = std::fs::read(path).map_err(io(path))?;
     Ok((load_model_bytes(&bytes, &meta.config, device)?, meta))
-}
-
-/// Horizons reported (1..=24).
-pub fn horizons() -> std::ops::RangeInclusive<usize> {
-    1..=HORIZON
 }

@@ -472,33 +472,6 @@ fn read_profiles(path: &Path, need: &[String]) -> Result<Profiles, Error> {
     Ok((local, utc, out))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn easter_and_holidays() {
-        assert_eq!(easter_sunday(2016), NaiveDate::from_ymd_opt(2016, 3, 27));
-        assert_eq!(easter_sunday(2024), NaiveDate::from_ymd_opt(2024, 3, 31));
-        let d = |m, d| NaiveDate::from_ymd_opt(2016, m, d).expect("date");
-        for h in [d(3, 25), d(3, 28), d(5, 5), d(5, 16), d(10, 3), d(12, 26)] {
-            assert!(is_german_holiday(h), "{h}");
-        }
-        assert!(!is_german_holiday(d(3, 29)));
-    }
-
-    #[test]
-    fn clear_sky_is_zero_at_night_and_peaks_near_noon() {
-        // 2016-06-21, lat 53.4 N, lon 11.8 E: solar noon near 10:50 UTC.
-        let day = 16_973 * 86_400; // 2016-06-21T00:00Z
-        let noon = clear_sky_factor(day + 10 * 3600 + 50 * 60, 53.4, 11.8);
-        let midnight = clear_sky_factor(day + 23 * 3600, 53.4, 11.8);
-        assert_eq!(midnight, 0.0);
-        // max elevation = 90 - 53.4 + 23.44 = 60.0 deg; sin = 0.866
-        assert!((noon - 0.866).abs() < 0.01, "{noon}");
-    }
-}
-
 /// A synthetic [`SeriesSet`] for tests and benchmarks: `n` nodes on a ring
 /// with `extra_edges` random chords, `days` days from Monday 2016-01-04
 /// (local = UTC+1, lat 53.4 N, lon 11.8 E). Node `i` mixes a daily load
@@ -569,5 +542,32 @@ pub fn synthetic(n: usize, days: usize, extra_edges: usize, seed: u64) -> Series
         node_static,
         hour_feat,
         local_time,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn easter_and_holidays() {
+        assert_eq!(easter_sunday(2016), NaiveDate::from_ymd_opt(2016, 3, 27));
+        assert_eq!(easter_sunday(2024), NaiveDate::from_ymd_opt(2024, 3, 31));
+        let d = |m, d| NaiveDate::from_ymd_opt(2016, m, d).expect("date");
+        for h in [d(3, 25), d(3, 28), d(5, 5), d(5, 16), d(10, 3), d(12, 26)] {
+            assert!(is_german_holiday(h), "{h}");
+        }
+        assert!(!is_german_holiday(d(3, 29)));
+    }
+
+    #[test]
+    fn clear_sky_is_zero_at_night_and_peaks_near_noon() {
+        // 2016-06-21, lat 53.4 N, lon 11.8 E: solar noon near 10:50 UTC.
+        let day = 16_973 * 86_400; // 2016-06-21T00:00Z
+        let noon = clear_sky_factor(day + 10 * 3600 + 50 * 60, 53.4, 11.8);
+        let midnight = clear_sky_factor(day + 23 * 3600, 53.4, 11.8);
+        assert_eq!(midnight, 0.0);
+        // max elevation = 90 - 53.4 + 23.44 = 60.0 deg; sin = 0.866
+        assert!((noon - 0.866).abs() < 0.01, "{noon}");
     }
 }

@@ -350,7 +350,7 @@ pub fn errors(
         mape: vec![0.0; HORIZON],
     };
     let mut cnt = 0usize;
-    let mut cnt_pct = vec![0usize; HORIZON];
+    let mut cnt_pct = [0usize; HORIZON];
     for (k, &t) in origins.iter().enumerate() {
         for i in (0..n).filter(|&i| nodes[i]) {
             cnt += 1;

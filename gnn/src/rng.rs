@@ -34,7 +34,7 @@ impl SplitMix64 {
     /// A uniform integer in `0..n` (`n > 0`; Lemire's multiply-shift, bias
     /// below 2^-32 for the sizes used here).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     /// Fisher-Yates shuffle in place.
