@@ -12,31 +12,21 @@ fn preset(name: &str) -> scenario::Loaded {
     scenario::load(&path).expect("preset loads")
 }
 
-/// Common random numbers on every preset, and the critical energy of each
-/// policy printed next to the baseline's. The per-replica guarantee that
-/// `optimal` never serves less critical energy than `none` is asserted on
-/// Kumamoto, where it holds; on Faxai and Hokkaido it does not yet hold in
-/// every replica (see `examples/scenarios/README.md`), and this test prints
-/// those numbers rather than hiding them.
+/// The guarantee, on every preset at 12 replicas: `optimal` serves
+/// at least as much critical energy as `none` in every replica (common
+/// random numbers: the same damage, repairs and weather), and more on
+/// average where storage would otherwise drain on normal load (Kumamoto).
 #[test]
-fn policies_see_the_same_damage_and_optimal_beats_the_baseline_on_kumamoto() {
-    let policies: Vec<String> = ["none", "priority", "optimal", "market"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+fn optimal_never_serves_less_critical_energy_than_none_on_any_preset() {
+    let policies = vec!["none".to_string(), "optimal".to_string()];
     for name in PRESETS {
         let l = preset(name);
         let opts = RunOptions {
-            replicas: Some(4),
+            replicas: Some(12),
             threads: 0,
             ..RunOptions::default()
         };
-        let cmp = compare::compare(&l, &policies, &opts).unwrap();
-        // Common random numbers: every policy sees the same damage.
-        let base = &cmp.runs[0].1;
-        for (p, r) in &cmp.runs[1..] {
-            assert_eq!(r.damages, base.damages, "{name}: {p} saw other damage");
-        }
+        let cmp = compare::compare(&l, &policies, &opts).expect("compare runs");
         let crit = |k: usize| -> Vec<f64> {
             cmp.runs[k]
                 .1
@@ -45,24 +35,48 @@ fn policies_see_the_same_damage_and_optimal_beats_the_baseline_on_kumamoto() {
                 .map(|m| m["critical_served_mwh"])
                 .collect()
         };
-        let (none, opt) = (crit(0), crit(2));
+        let (none, opt) = (crit(0), crit(1));
+        assert_eq!(none.len(), 12);
+        for (r, (a, b)) in none.iter().zip(&opt).enumerate() {
+            assert!(
+                *b >= a - 1e-9 * a.abs().max(1.0),
+                "{name} replica {r}: optimal {b} < none {a} MWh critical"
+            );
+        }
+        let d = cmp.differences["optimal"]["critical_served_mwh"];
+        assert!(d.mean >= 0.0, "{name}: {d:?}");
         if name == "kumamoto-2016" {
-            for (r, (a, b)) in none.iter().zip(&opt).enumerate() {
-                assert!(
-                    *b >= a - 1e-6 * a.abs().max(1.0),
-                    "{name} replica {r}: optimal {b} < none {a} MWh critical"
-                );
-            }
-            let d = cmp.differences["optimal"]["critical_served_mwh"];
             assert!(d.mean > 1.0, "{name}: {d:?}");
         }
         println!(
-            "{name}: critical MWh none {:.2} | priority {:.2} | optimal {:.2} | market {:.2}",
-            none.iter().sum::<f64>() / 4.0,
-            crit(1).iter().sum::<f64>() / 4.0,
-            opt.iter().sum::<f64>() / 4.0,
-            crit(3).iter().sum::<f64>() / 4.0
+            "{name}: critical MWh none {:.2}, optimal {:+.2} (mean over 12 replicas)",
+            none.iter().sum::<f64>() / 12.0,
+            d.mean
         );
+    }
+}
+
+/// Common random numbers for every policy on every preset: the damage
+/// sampled in a replica is the same whatever the policy.
+#[test]
+fn policies_see_the_same_damage_on_every_preset() {
+    let policies: Vec<String> = ["none", "priority", "optimal", "market"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for name in PRESETS {
+        let l = preset(name);
+        let opts = RunOptions {
+            replicas: Some(2),
+            threads: 0,
+            ..RunOptions::default()
+        };
+        let cmp = compare::compare(&l, &policies, &opts).expect("compare runs");
+        let base = &cmp.runs[0].1;
+        assert!(base.damages.iter().any(|d| !d.is_empty()), "{name}: no damage");
+        for (p, r) in &cmp.runs[1..] {
+            assert_eq!(r.damages, base.damages, "{name}: {p} saw other damage");
+        }
     }
 }
 
