@@ -73,7 +73,10 @@ fn policies_see_the_same_damage_on_every_preset() {
         };
         let cmp = compare::compare(&l, &policies, &opts).expect("compare runs");
         let base = &cmp.runs[0].1;
-        assert!(base.damages.iter().any(|d| !d.is_empty()), "{name}: no damage");
+        assert!(
+            base.damages.iter().any(|d| !d.is_empty()),
+            "{name}: no damage"
+        );
         for (p, r) in &cmp.runs[1..] {
             assert_eq!(r.damages, base.damages, "{name}: {p} saw other damage");
         }
