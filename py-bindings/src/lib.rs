@@ -18,6 +18,7 @@ use std::time::Duration;
 use blackstart::disaster_scenarios;
 use blackstart::scenario::env::{self as senv, EnvAction, Progress, Session};
 use blackstart::scenario::{self, Loaded, RunHooks, RunOptions, ScenarioError};
+use blackstart::twin;
 use grid_model::pf::{Init, PfOptions, PowerFlow};
 use polars::prelude::{Column, DataFrame, IpcWriter, SerWriter};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -1031,6 +1032,267 @@ fn query(
     })
 }
 
+// ---------------------------------------------------------------------------
+// The live twin (see `blackstart::twin`), running in a background thread.
+
+/// A twin error as a Python exception, classified as `blackstart twin`
+/// does: the input (`ValueError`) or a failure of the run (`RuntimeError`).
+fn twin_err(e: twin::TwinError) -> PyErr {
+    if e.is_bad_input() {
+        PyValueError::new_err(e.to_string())
+    } else {
+        PyRuntimeError::new_err(e.to_string())
+    }
+}
+
+type TwinThread = std::thread::JoinHandle<Result<twin::TwinOutcome, twin::TwinError>>;
+
+/// What a finished twin handed back: its outcome, or the error message and
+/// whether it was the input's.
+type TwinDone = Result<Arc<twin::TwinOutcome>, (bool, String)>;
+
+/// The live twin of a testbed (`blackstart twin`), running in a background
+/// thread from construction until it reaches its duration or horizon, or
+/// `stop()` is called. Python is never blocked by it: the engine's thread
+/// holds no GIL.
+#[pyclass(module = "blackstart._blackstart", name = "TwinCore", frozen)]
+struct PyTwinCore {
+    view: Arc<Mutex<twin::ViewState>>,
+    stop: twin::TwinStop,
+    thread: Mutex<Option<TwinThread>>,
+    done: Mutex<Option<TwinDone>>,
+    /// The broker the twin reads (the embedded one's `mqtt://127.0.0.1:PORT`
+    /// unless one was given).
+    #[pyo3(get)]
+    broker_url: String,
+    /// The organisation (topic prefix) of the testbed.
+    #[pyo3(get)]
+    org: String,
+    /// Simulated seconds per wall second.
+    #[pyo3(get)]
+    speed: f64,
+}
+
+impl PyTwinCore {
+    /// Joins the finished (or stopping) thread once, keeping what it
+    /// returned.
+    fn join(&self, py: Python<'_>) -> PyResult<()> {
+        let poisoned = || PyRuntimeError::new_err("the twin's lock is poisoned");
+        let handle = self.thread.lock().map_err(|_| poisoned())?.take();
+        if let Some(h) = handle {
+            let res = py.detach(move || h.join());
+            let done = match res {
+                Ok(Ok(o)) => Ok(Arc::new(o)),
+                Ok(Err(e)) => Err((e.is_bad_input(), e.to_string())),
+                Err(_) => Err((false, "the twin's thread panicked".to_string())),
+            };
+            *self.done.lock().map_err(|_| poisoned())? = Some(done);
+        }
+        Ok(())
+    }
+
+    fn finished(&self) -> bool {
+        self.thread
+            .lock()
+            .map(|g| g.as_ref().is_none_or(std::thread::JoinHandle::is_finished))
+            .unwrap_or(true)
+    }
+}
+
+#[pymethods]
+impl PyTwinCore {
+    /// Loads `testbed` (a testbed file, or a plain scenario file: nothing
+    /// bound) and starts the twin on the broker at `broker` (None: an
+    /// embedded broker on a free loopback port, which lives until the
+    /// process exits), at `speed` simulated seconds per wall second, for
+    /// `duration_s` wall seconds (None: the scenario's horizon). `ca`: CA
+    /// certificate for mqtts://; `allow_control`: send commands to devices
+    /// (else the advisory topic); `record`: record every handled event to
+    /// this Parquet file when the twin stops; `seed` overrides the
+    /// scenario's. Input errors raise `ValueError` with the CLI's message.
+    #[new]
+    #[pyo3(signature = (testbed, speed = 60.0, broker = None, ca = None, allow_control = false, duration_s = None, seed = None, record = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        testbed: &str,
+        speed: f64,
+        broker: Option<&str>,
+        ca: Option<&str>,
+        allow_control: bool,
+        duration_s: Option<f64>,
+        seed: Option<u64>,
+        record: Option<&str>,
+    ) -> PyResult<Self> {
+        let path = std::path::PathBuf::from(testbed);
+        let setup = py
+            .detach(|| twin::load_setup_or_scenario(&path))
+            .map_err(twin_err)?;
+        if !(speed.is_finite() && speed > 0.0) {
+            return Err(PyValueError::new_err(format!(
+                "--speed must be a positive number, got {speed}"
+            )));
+        }
+        let until = match duration_s {
+            Some(d) if !(d.is_finite() && d > 0.0) => {
+                return Err(PyValueError::new_err(format!(
+                    "duration_s must be a positive number of seconds, got {d}"
+                )));
+            }
+            Some(d) => Some(sim_core::time::SimDuration::from_millis(
+                (d * 1000.0 * speed) as i64,
+            )),
+            None => None,
+        };
+        let url = match broker {
+            Some(u) => u.to_string(),
+            None => py.detach(twin::start_embedded_broker).map_err(twin_err)?,
+        };
+        let org = setup.testbed.twin.org.clone();
+        let source = twin::mqtt_source(
+            &url,
+            ca.map(std::path::PathBuf::from),
+            &format!("blackstart-twin-{org}"),
+        )
+        .map_err(twin_err)?;
+        let opts = twin::TwinOptions {
+            speed,
+            allow_control,
+            until,
+            record: record.map(std::path::PathBuf::from),
+            view: false,
+            seed,
+        };
+        let view = Arc::new(Mutex::new(twin::ViewState::default()));
+        let stop = twin::TwinStop::new();
+        let (v, st) = (view.clone(), stop.clone());
+        let thread = std::thread::Builder::new()
+            .name("blackstart-twin".into())
+            .spawn(move || twin::run_with_stop(&setup, &opts, source, v, &st))
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the twin: {e}")))?;
+        Ok(PyTwinCore {
+            view,
+            stop,
+            thread: Mutex::new(Some(thread)),
+            done: Mutex::new(None),
+            broker_url: url,
+            org,
+            speed,
+        })
+    }
+
+    /// Whether the twin is still running.
+    #[getter]
+    fn running(&self) -> bool {
+        !self.finished()
+    }
+
+    /// The twin's live state as JSON: `now_ms` (simulated), `running`,
+    /// `assets` (per bound asset: `asset, kind, device, status` (waiting,
+    /// live or stale), `source` (`device` while live: the twin's value is
+    /// the device's latest valid telemetry, and a battery's SoC or a
+    /// diesel's fuel replaces the model's at each control step; `model`
+    /// while waiting or stale: the model's estimate stands),
+    /// `last_seen_ms, last_device_ts`, `values` (the device's latest valid
+    /// values, model units) and `model` (the model's own SoC or fuel)),
+    /// `counters` (the keys of `twin.json`'s) and `alerts` (the latest 8).
+    /// Before the twin's first event the asset list is empty.
+    fn state_json(&self) -> PyResult<String> {
+        let v = self
+            .view
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("the twin's lock is poisoned"))?
+            .clone();
+        let assets: Vec<serde_json::Value> = v
+            .assets
+            .iter()
+            .map(|a| {
+                let mut row = serde_json::to_value(a).unwrap_or(serde_json::Value::Null);
+                if let Some(m) = row.as_object_mut() {
+                    let source = if a.status == "live" {
+                        "device"
+                    } else {
+                        "model"
+                    };
+                    m.insert("source".into(), source.into());
+                    m.insert(
+                        "model".into(),
+                        serde_json::to_value(v.model.get(&a.asset).cloned().unwrap_or_default())
+                            .unwrap_or(serde_json::Value::Null),
+                    );
+                }
+                row
+            })
+            .collect();
+        let state = serde_json::json!({
+            "now_ms": v.now_ms,
+            "running": !self.finished(),
+            "assets": assets,
+            "counters": v.counters,
+            "alerts": v.alerts,
+        });
+        serde_json::to_string(&state).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    }
+
+    /// Waits up to `timeout_s` seconds (None: without limit) for the twin
+    /// to end by itself (its duration or the horizon); returns whether it
+    /// has ended. Ctrl-C raises `KeyboardInterrupt` (the twin keeps
+    /// running).
+    #[pyo3(signature = (timeout_s = None))]
+    fn wait(&self, py: Python<'_>, timeout_s: Option<f64>) -> PyResult<bool> {
+        let t0 = std::time::Instant::now();
+        loop {
+            if self.finished() {
+                return Ok(true);
+            }
+            if timeout_s.is_some_and(|t| t0.elapsed().as_secs_f64() >= t) {
+                return Ok(false);
+            }
+            py.detach(|| std::thread::sleep(Duration::from_millis(20)));
+            py.check_signals()?;
+        }
+    }
+
+    /// Stops the twin (if still running) after the event it is handling,
+    /// waits for its clean shutdown (connection closed, recording written)
+    /// and returns `(results, twin.json as text)`: the results of the
+    /// simulated time so far, as `blackstart twin` writes them; writes the
+    /// CLI's outputs and `twin.json` to `out` when given. Calling it again
+    /// returns the same. A twin that failed raises its error here.
+    #[pyo3(signature = (out = None))]
+    fn stop(&self, py: Python<'_>, out: Option<&str>) -> PyResult<(PyRunResults, String)> {
+        self.stop.stop();
+        self.join(py)?;
+        let done = self
+            .done
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("the twin's lock is poisoned"))?
+            .clone();
+        let outcome = match done {
+            Some(Ok(d)) => d,
+            Some(Err((true, m))) => return Err(PyValueError::new_err(m)),
+            Some(Err((false, m))) => return Err(PyRuntimeError::new_err(m)),
+            None => return Err(PyRuntimeError::new_err("the twin produced no outcome")),
+        };
+        if let Some(dir) = out {
+            let dir = std::path::Path::new(dir);
+            py.detach(|| twin::write_outputs(&outcome, dir))
+                .map_err(twin_err)?;
+        }
+        let report = serde_json::to_string(&outcome.report)
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        Ok((results_of(&outcome.results)?, report))
+    }
+}
+
+impl Drop for PyTwinCore {
+    /// A twin dropped while running is asked to stop; its thread ends by
+    /// itself.
+    fn drop(&mut self) {
+        self.stop.stop();
+    }
+}
+
 /// The extension module.
 #[pymodule]
 fn _blackstart(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1039,6 +1301,7 @@ fn _blackstart(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRunResults>()?;
     m.add_class::<PyScenario>()?;
     m.add_class::<PyEnvCore>()?;
+    m.add_class::<PyTwinCore>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(gmpe, m)?)?;

@@ -72,6 +72,47 @@ pub enum TwinError {
     Io(String),
 }
 
+impl TwinError {
+    /// Whether the error is the caller's input (testbed, scenario, flags,
+    /// broker URL) rather than a failure of the run: `blackstart twin`
+    /// exits with the bad-input status for these.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            TwinError::Input(_) => true,
+            TwinError::Bridge(b) => matches!(
+                b,
+                hw_bridge::BridgeError::Url(_) | hw_bridge::BridgeError::Testbed(_)
+            ),
+            TwinError::Scenario(s) => {
+                !matches!(s, ScenarioError::Sim(_) | ScenarioError::Output(_))
+            }
+            TwinError::Io(_) => false,
+        }
+    }
+}
+
+/// A twin's source reading the broker at `url` (`mqtt://[user:password@]host:port`
+/// or `mqtts://...`, with the CA certificate `ca` for TLS) as MQTT client
+/// `client_id`.
+///
+/// # Errors
+/// [`TwinError::Bridge`] when the URL is malformed.
+pub fn mqtt_source(url: &str, ca: Option<PathBuf>, client_id: &str) -> Result<Source, TwinError> {
+    let url: hw_bridge::BrokerUrl = url.parse()?;
+    let mut cc = ClientConfig::new(url, client_id);
+    cc.ca_file = ca;
+    Ok(Source::Mqtt(cc))
+}
+
+/// Starts the embedded broker (see [`hw_bridge::broker`]) on a free
+/// loopback port and returns its URL; it lives until the process exits.
+///
+/// # Errors
+/// [`TwinError::Bridge`] when it does not come up.
+pub fn start_embedded_broker() -> Result<String, TwinError> {
+    Ok(hw_bridge::broker::start(0, &[])?.url())
+}
+
 /// A testbed: its bindings and the scenario they bind.
 #[derive(Debug, Clone)]
 pub struct Setup {
@@ -830,6 +871,48 @@ pub struct TwinOutcome {
     pub report: TwinReport,
 }
 
+/// Ends a running twin early from another thread (see [`run_with_stop`]).
+///
+/// Clones share the request; a stop asked before the run has started ends
+/// it at its start.
+#[derive(Clone, Debug, Default)]
+pub struct TwinStop {
+    /// (stop asked, the running twin's injector).
+    inner: Arc<Mutex<(bool, Option<crate::scenario::sim::LiveInjector>)>>,
+}
+
+impl TwinStop {
+    /// A handle with no stop asked.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the twin to stop after the event it is handling: the run ends
+    /// as at its time limit, its outputs covering the simulated time so far.
+    pub fn stop(&self) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.0 = true;
+            if let Some(inj) = &g.1 {
+                let _ = inj.stop();
+            }
+        }
+    }
+
+    /// Whether a stop was asked.
+    pub fn is_stopped(&self) -> bool {
+        self.inner.lock().is_ok_and(|g| g.0)
+    }
+
+    fn attach(&self, injector: &crate::scenario::sim::LiveInjector) {
+        if let Ok(mut g) = self.inner.lock() {
+            if g.0 {
+                let _ = injector.stop();
+            }
+            g.1 = Some(injector.clone());
+        }
+    }
+}
+
 /// Runs the twin on `setup` from `source`.
 ///
 /// # Errors
@@ -840,6 +923,21 @@ pub fn run(
     opts: &TwinOptions,
     source: Source,
     view: Arc<Mutex<ViewState>>,
+) -> Result<TwinOutcome, TwinError> {
+    run_with_stop(setup, opts, source, view, &TwinStop::new())
+}
+
+/// [`run`], ended early when `stop` is asked ([`TwinStop::stop`], from any
+/// thread).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with_stop(
+    setup: &Setup,
+    opts: &TwinOptions,
+    source: Source,
+    view: Arc<Mutex<ViewState>>,
+    stop_handle: &TwinStop,
 ) -> Result<TwinOutcome, TwinError> {
     if !(opts.speed.is_finite() && opts.speed > 0.0) {
         return Err(TwinError::Input(format!(
@@ -852,6 +950,7 @@ pub fn run(
     let counters = Arc::new(TwinCounters::default());
     let out: SharedOutcome = Arc::new(Mutex::new(None));
     let (injector, inbox) = live_channel();
+    stop_handle.attach(&injector);
     let replay = matches!(source, Source::Replay(_));
     // The link (live runs).
     let mut link = None;
@@ -919,6 +1018,8 @@ pub fn run(
     let publisher = link.as_ref().map(Link::publisher);
     let inbox = Mutex::new(Some(inbox));
     let wall: Arc<Mutex<Option<WallStats>>> = Arc::new(Mutex::new(None));
+    let cut: CutShort = Arc::new(Mutex::new(None));
+    let cut2 = cut.clone();
     let (out2, wall2, ctr2, view2) = (out.clone(), wall.clone(), counters.clone(), view.clone());
     let allow = opts.allow_control;
     let want_record = opts.record.is_some();
@@ -975,6 +1076,15 @@ pub fn run(
         if let Ok(mut g) = out2.lock() {
             *g = Some((rep, rec));
         }
+        if result.served_fraction.len() < prep.steps {
+            // Stopped before the horizon ([`TwinStop`]): the results are
+            // gathered over the steps run (see `results_of_cut_run`).
+            let iv_ms = prep.interval.as_millis().max(1) as u64;
+            if let Ok(mut g) = cut2.lock() {
+                *g = Some((result, iv_ms));
+            }
+            return Err(ScenarioError::Sim("the twin was stopped early".into()));
+        }
         Ok(result)
     }));
     let ropts = RunOptions {
@@ -1025,7 +1135,10 @@ pub fn run(
     if let Some(mut l) = link {
         l.close();
     }
-    let results = res?;
+    let results = match (res, cut.lock().ok().and_then(|mut g| g.take())) {
+        (Err(_), Some((short, iv_ms))) => results_of_cut_run(&scenario, &ropts, short, iv_ms)?,
+        (res, _) => res?,
+    };
     let (mut report, rec) = out
         .lock()
         .ok()
@@ -1200,6 +1313,37 @@ pub fn load_setup_or_scenario(path: &Path) -> Result<Setup, TwinError> {
         testbed_path: path.to_path_buf(),
         scenario,
     })
+}
+
+/// The results of a replica stopped before the horizon, and the control
+/// interval (ms).
+type CutShort = Arc<Mutex<Option<(crate::scenario::sim::ReplicaResult, u64)>>>;
+
+/// The run's results when the twin was stopped before the horizon: the
+/// replica's series end at the stop, so they are gathered as a run whose
+/// horizon is the control steps it ran (as `--duration` shortens it).
+fn results_of_cut_run(
+    scenario: &Loaded,
+    ropts: &RunOptions,
+    short: crate::scenario::sim::ReplicaResult,
+    iv_ms: u64,
+) -> Result<RunResults, TwinError> {
+    let steps = short.served_fraction.len() as u64;
+    if steps == 0 {
+        return Err(TwinError::Io(
+            "the twin was stopped before its first control step: no results".into(),
+        ));
+    }
+    let mut sc = scenario.clone();
+    sc.file.scenario.horizon = format!("{}s", steps * iv_ms / 1000);
+    let slot = Mutex::new(Some(short));
+    let runner = ReplicaRunner(Arc::new(move |_, _, _| {
+        slot.lock()
+            .ok()
+            .and_then(|mut g| g.take())
+            .ok_or_else(|| ScenarioError::Sim("the twin runs one replica".into()))
+    }));
+    Ok(crate::scenario::run_with_runner(&sc, ropts, Some(&runner))?)
 }
 
 /// The twin's report and recording, handed back from the model's thread.

@@ -23,6 +23,8 @@ What is here:
 - :func:`query`: SPARQL (GeoSPARQL) over RDF files and scenario graphs,
   as a DataFrame;
 - :func:`sweep`: many scenarios or seeds, locally or on a Dask cluster;
+- :class:`Twin`: the live twin of a testbed (``blackstart twin``) in a
+  background thread, its state readable while it runs;
 - :mod:`blackstart.gym`: Gymnasium and PettingZoo environments.
 
 Tables are polars DataFrames (``.to_pandas()`` works with pandas and
@@ -61,6 +63,8 @@ __all__ = [
     "fragility_classes",
     "query",
     "sweep",
+    "Twin",
+    "TwinResult",
     "__version__",
 ]
 
@@ -496,6 +500,180 @@ def _results_frame(res: Dict[str, Any]) -> Union[pl.DataFrame, bool]:
         {v: [r[v]["value"] if v in r else None for r in rows] for v in names},
         schema={v: pl.String for v in names},
     )
+
+
+class TwinResult:
+    """What a stopped :class:`Twin` produced: ``results`` (a
+    :class:`RunResults` covering the simulated time the twin ran, as
+    ``blackstart twin`` writes them) and ``report`` (a dict, the content of
+    ``twin.json``: ``counters``, ``assets``, ``alerts``, ``commands``,
+    ``latency_ms``, ``wallclock``, ``end_ms``, ``steps``, ...)."""
+
+    def __init__(self, raw: "_blackstart.RunResults", report_json: str) -> None:
+        self.results: RunResults = RunResults(raw)
+        self.report: Dict[str, Any] = json.loads(report_json)
+
+    def __repr__(self) -> str:
+        c = self.report.get("counters", {})
+        return (
+            f"TwinResult(steps={self.report.get('steps')}, end_ms={self.report.get('end_ms')}, "
+            f"telemetry_received={c.get('telemetry_received')})"
+        )
+
+
+class Twin:
+    """The live digital twin of a testbed, as ``blackstart twin TESTBED``
+    runs it (see the README's "Live twin"), in a background thread of the
+    engine: the scenario's model paced by the wall clock at ``speed``
+    simulated seconds per wall second, bound assets fed by devices over
+    MQTT. It starts at construction and runs until ``duration`` wall
+    seconds have passed (None: the scenario's horizon) or :meth:`stop`.
+
+    ``broker``: ``mqtt://[user:password@]host:port`` or ``mqtts://...``
+    (with ``ca``); None starts an embedded broker on a free loopback port
+    (:attr:`broker_url`; it lives until the Python process exits), for
+    devices such as ``blackstart device-emulator --broker URL``.
+    ``allow_control`` sends the policy's commands to devices (else to the
+    advisory topic); ``record`` writes every handled event to a Parquet
+    file for ``blackstart replay``; ``seed`` overrides the scenario's.
+
+    A bad testbed raises ``ValueError`` with the CLI's message; a failure
+    while running (no broker, refused credentials) is raised by
+    :meth:`stop`. Use it as a context manager to stop it on exit::
+
+        with blackstart.Twin("examples/twin/testbed.toml", speed=600) as twin:
+            time.sleep(2)
+            print(twin.state_frame())
+        print(twin.result.report["counters"])
+    """
+
+    def __init__(
+        self,
+        testbed: Union[str, os.PathLike],
+        speed: float = 60.0,
+        broker: Optional[str] = None,
+        *,
+        duration: Optional[float] = None,
+        ca: Optional[Union[str, os.PathLike]] = None,
+        allow_control: bool = False,
+        record: Optional[Union[str, os.PathLike]] = None,
+        seed: Optional[int] = None,
+    ) -> None:
+        self._raw = _blackstart.TwinCore(
+            str(testbed),
+            float(speed),
+            broker,
+            None if ca is None else str(ca),
+            allow_control,
+            None if duration is None else float(duration),
+            seed,
+            None if record is None else str(record),
+        )
+        self.result: Optional[TwinResult] = None
+
+    @property
+    def broker_url(self) -> str:
+        """The broker the twin reads (the embedded one unless given)."""
+        return self._raw.broker_url
+
+    @property
+    def org(self) -> str:
+        """The testbed's organisation: the MQTT topic prefix."""
+        return self._raw.org
+
+    @property
+    def speed(self) -> float:
+        """Simulated seconds per wall second."""
+        return self._raw.speed
+
+    @property
+    def running(self) -> bool:
+        """Whether the twin is still running."""
+        return self._raw.running
+
+    def state(self) -> Dict[str, Any]:
+        """The twin's live state (what ``blackstart twin``'s terminal view
+        shows), as a dict: ``now_ms`` (simulated time), ``running``,
+        ``counters`` (the keys of ``twin.json``'s), ``alerts`` (the latest
+        8) and ``assets``, one dict per bound asset with ``asset, kind,
+        device, status`` (``waiting``, ``live`` or ``stale``), ``source``
+        (``device`` while live: the twin's value is the device's latest
+        valid telemetry, and a battery's SoC or a diesel's fuel replaces the
+        model's at each control step; ``model`` while waiting or stale),
+        ``last_seen_ms``, ``last_device_ts``, ``values`` (the device's
+        latest valid values in model units: SoC as a fraction, MW, litres)
+        and ``model`` (the model's own SoC or fuel). The asset list is
+        empty until the twin's first event (within a quarter of a second)."""
+        return json.loads(self._raw.state_json())
+
+    def state_frame(self) -> pl.DataFrame:
+        """The assets of :meth:`state` as a DataFrame, one row per asset and
+        quantity: ``asset, kind, device, status, source, quantity,
+        device_value, model_value, last_seen_ms`` (null where there is no
+        such value yet; an asset with no quantity yet has one row with a
+        null quantity)."""
+        rows: List[Dict[str, Any]] = []
+        for a in self.state()["assets"]:
+            quantities = sorted(set(a["values"]) | set(a["model"])) or [None]
+            for q in quantities:
+                rows.append(
+                    {
+                        "asset": a["asset"],
+                        "kind": a["kind"],
+                        "device": a["device"],
+                        "status": a["status"],
+                        "source": a["source"],
+                        "quantity": q,
+                        "device_value": a["values"].get(q) if q else None,
+                        "model_value": a["model"].get(q) if q else None,
+                        "last_seen_ms": a["last_seen_ms"],
+                    }
+                )
+        schema = {
+            "asset": pl.String,
+            "kind": pl.String,
+            "device": pl.String,
+            "status": pl.String,
+            "source": pl.String,
+            "quantity": pl.String,
+            "device_value": pl.Float64,
+            "model_value": pl.Float64,
+            "last_seen_ms": pl.UInt64,
+        }
+        return pl.DataFrame(rows, schema=schema)
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Waits up to ``timeout`` seconds (None: without limit) for the
+        twin to end by itself (its ``duration`` or the horizon); returns
+        whether it has ended. Ctrl-C raises ``KeyboardInterrupt`` and
+        leaves the twin running."""
+        return self._raw.wait(timeout)
+
+    def stop(self, out: Optional[Union[str, os.PathLike]] = None) -> TwinResult:
+        """Stops the twin if it is still running (after the event it is
+        handling), waits for its clean shutdown (MQTT connection closed,
+        recording written) and returns a :class:`TwinResult`, also kept in
+        :attr:`result`. ``out`` writes the CLI's outputs and ``twin.json``
+        there. Calling it again returns the same outcome. An error of the
+        run (no broker, refused credentials) is raised here."""
+        raw, report = self._raw.stop(None if out is None else str(out))
+        self.result = TwinResult(raw, report)
+        return self.result
+
+    def __enter__(self) -> "Twin":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if exc[0] is None:
+            self.stop()
+        else:  # do not hide the body's exception behind the twin's
+            try:
+                self.stop()
+            except Exception:
+                pass
+
+    def __repr__(self) -> str:
+        return f"Twin(org={self.org!r}, broker={self.broker_url!r}, running={self.running})"
 
 
 from ._sweep import sweep  # noqa: E402  (needs Scenario)
