@@ -16,7 +16,7 @@ use gnn::rng::SplitMix64;
 fn device() -> Device {
     #[cfg(feature = "wgpu")]
     if std::env::var("GNN_BENCH_DEVICE").as_deref() == Ok("wgpu") {
-        return Device::wgpu(burn::tensor::DeviceKind::DiscreteGpu(0));
+        return Device::wgpu(DeviceKind::DiscreteGpu(0));
     }
     gnn::cpu()
 }

@@ -38,6 +38,9 @@ pub fn valid_origin(data: &SeriesSet, t: usize) -> bool {
 
 /// Inputs `[b * n * IN_DIM]` and targets `[b * n * HORIZON]` for the
 /// given origins.
+///
+/// # Panics
+/// If an origin is not [`valid_origin`].
 pub fn build_batch(data: &SeriesSet, origins: &[usize]) -> (Vec<f32>, Vec<f32>) {
     let n = data.n();
     let mut x = Vec::with_capacity(origins.len() * n * IN_DIM);
