@@ -29,6 +29,19 @@
 //! assert!(Pipeline::new("nonsense", Executor::default(), DisasterAnalyzer::default()).is_none());
 //! ```
 
+// No panics on user input in library code (issue 11): errors are typed.
+// `unwrap` is linted workspace-wide (Cargo.toml); tests may use all of these.
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
 pub mod executor;
 pub mod market;
 pub mod observe;

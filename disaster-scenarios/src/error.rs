@@ -18,7 +18,7 @@ pub enum HazardError {
         source: std::io::Error,
     },
     /// A value in a file is missing or malformed.
-    #[error("{file}:{line}: field `{field}`: {message}")]
+    #[error("{}: field `{field}`: {message}", at_line(file, *line))]
     Parse {
         /// The file (or a description of the input when it is not a file).
         file: String,
@@ -67,6 +67,15 @@ impl HazardError {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// `file:line`, or `file` alone when the line is unknown (0).
+fn at_line(file: &str, line: u64) -> String {
+    if line == 0 {
+        file.to_owned()
+    } else {
+        format!("{file}:{line}")
     }
 }
 

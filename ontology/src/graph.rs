@@ -25,13 +25,13 @@ pub enum OntologyError {
         source: std::io::Error,
     },
     /// Malformed RDF.
-    #[error("{source_name}:{line}:{column}: invalid RDF: {message}")]
+    #[error("{}: invalid RDF: {message}", at_line(source_name, *line, *column))]
     Rdf {
         /// File name (or `<input>`).
         source_name: String,
-        /// 1-based line.
+        /// 1-based line (0: the parser did not say).
         line: u64,
-        /// 1-based column.
+        /// 1-based column (0: the parser did not say).
         column: u64,
         /// What is wrong.
         message: String,
@@ -227,6 +227,13 @@ impl KnowledgeGraph {
         format: OutputFormat,
         out: &mut impl Write,
     ) -> Result<Outcome, OntologyError> {
+        if is_blank_sparql(sparql) {
+            return Err(OntologyError::Sparql {
+                line: 1,
+                column: 1,
+                message: "the query is empty".into(),
+            });
+        }
         let parsed = spargebra::SparqlParser::new().parse_query(sparql);
         let query = match parsed {
             Ok(q) => q,
@@ -238,7 +245,7 @@ impl KnowledgeGraph {
                     self.update(sparql)?;
                     return Ok(Outcome::Updated);
                 }
-                return Err(sparql_error(&query_err));
+                return Err(explain_sparql_error(sparql, sparql_error(&query_err)));
             }
         };
         let query = if opts.geo_rewrite {
@@ -305,25 +312,153 @@ impl KnowledgeGraph {
 fn rdf_error(source_name: &str, data: &[u8], e: RdfParseError) -> OntologyError {
     match e {
         RdfParseError::Syntax(s) => {
+            let message = s.to_string();
             let (line, column) = s
                 .location()
                 .map(|r| (r.start.line + 1, r.start.column + 1))
+                .or_else(|| locate_found_tag(data, &message))
                 .unwrap_or((0, 0));
             OntologyError::Rdf {
                 source_name: source_name.to_owned(),
                 line,
                 column,
-                message: s.to_string(),
+                message,
             }
         }
-        RdfParseError::Io(e) => {
-            let _ = data;
-            OntologyError::Io {
-                path: source_name.to_owned(),
-                source: e,
+        RdfParseError::Io(e) => OntologyError::Io {
+            path: source_name.to_owned(),
+            source: e,
+        },
+    }
+}
+
+/// `name:line:column`, or `name` alone when the position is unknown (0).
+fn at_line(name: &str, line: u64, column: u64) -> String {
+    if line == 0 {
+        name.to_owned()
+    } else {
+        format!("{name}:{line}:{column}")
+    }
+}
+
+/// The RDF/XML parser reports a mismatched closing tag without a position:
+/// "expected `</a>`, but `</b>` was found". The first `</b>` in the data is
+/// where it went wrong.
+fn locate_found_tag(data: &[u8], message: &str) -> Option<(u64, u64)> {
+    let (_, rest) = message.split_once("but `")?;
+    let (tag, _) = rest.split_once("` was found")?;
+    let text = std::str::from_utf8(data).ok()?;
+    let at = text.find(tag)?;
+    let before = &text[..at];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    Some((line, column))
+}
+
+/// True when a SPARQL text holds nothing but white space and comments (an
+/// empty update is valid SPARQL, but never what a user meant).
+fn is_blank_sparql(q: &str) -> bool {
+    q.lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+}
+
+/// Makes the parser's message more useful for two common mistakes: a
+/// prefixed name whose prefix is not declared (the parser then fails
+/// further on with an unrelated "expected"), and a query that ends early.
+fn explain_sparql_error(q: &str, e: OntologyError) -> OntologyError {
+    let OntologyError::Sparql {
+        line,
+        column,
+        message,
+    } = e
+    else {
+        return e;
+    };
+    let (declared, used) = sparql_prefixes(q);
+    if let Some((p, l, c)) = used.into_iter().find(|(p, _, _)| !declared.contains(p)) {
+        return OntologyError::Sparql {
+            line: l as u64,
+            column: c as u64,
+            message: format!("prefix `{p}:` is not declared (add `PREFIX {p}: <...>`)"),
+        };
+    }
+    // Past the last non-blank character: the query ended early.
+    let last = q
+        .lines()
+        .enumerate()
+        .filter(|(_, t)| !t.trim().is_empty())
+        .map(|(i, t)| (i as u64 + 1, t.trim_end().chars().count() as u64))
+        .last();
+    let at_end = last.is_none_or(|(l, c)| line > l || (line == l && column > c));
+    let message = if at_end {
+        format!("the query ends early ({message})")
+    } else {
+        message
+    };
+    OntologyError::Sparql {
+        line,
+        column,
+        message,
+    }
+}
+
+/// The prefixes a SPARQL text declares, and the prefixed names it uses
+/// (prefix, 1-based line, column), skipping IRIs, strings and comments.
+fn sparql_prefixes(q: &str) -> (Vec<String>, Vec<(String, usize, usize)>) {
+    let mut declared = Vec::new();
+    let mut used = Vec::new();
+    let mut after_prefix_kw = false;
+    for (li, line) in q.lines().enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let ch = chars[i];
+            match ch {
+                '#' => break,
+                '<' => {
+                    // An IRI (or a comparison: then no `>` follows on the line).
+                    match chars[i + 1..].iter().position(|&x| x == '>' || x == ' ') {
+                        Some(k) if chars[i + 1 + k] == '>' => i += k + 2,
+                        _ => i += 1,
+                    }
+                }
+                '"' | '\'' => {
+                    let close = chars[i + 1..].iter().position(|&x| x == ch);
+                    i = close.map_or(chars.len(), |k| i + k + 2);
+                }
+                c if c.is_alphabetic() || c == ':' => {
+                    let start = i;
+                    while i < chars.len()
+                        && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '-' | '.' | ':'))
+                    {
+                        i += 1;
+                    }
+                    let tok: String = chars[start..i].iter().collect();
+                    if tok.eq_ignore_ascii_case("prefix") {
+                        after_prefix_kw = true;
+                        continue;
+                    }
+                    if let Some((p, _)) = tok.split_once(':') {
+                        if after_prefix_kw {
+                            declared.push(p.to_string());
+                        } else if !p.starts_with('_') {
+                            used.push((p.to_string(), li + 1, start + 1));
+                        }
+                    }
+                    after_prefix_kw = false;
+                }
+                '?' | '$' => {
+                    // A variable: skip its name.
+                    i += 1;
+                    while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                        i += 1;
+                    }
+                }
+                _ => i += 1,
             }
         }
     }
+    (declared, used)
 }
 
 /// Turns a SPARQL syntax error into one with line and column (peg reports

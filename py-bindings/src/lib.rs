@@ -51,7 +51,7 @@ fn scenario_err(e: ScenarioError) -> PyErr {
 
 /// Numbers from little-endian `f64` bytes.
 fn floats(name: &str, b: &[u8]) -> PyResult<Vec<f64>> {
-    if b.len() % 8 != 0 {
+    if !b.len().is_multiple_of(8) {
         return Err(PyValueError::new_err(format!(
             "{name}: {} bytes is not a whole number of float64 values",
             b.len()
@@ -710,6 +710,7 @@ impl PyEnvCore {
     /// observation or None when the episode is over)`, served and demand
     /// flat n x 3 (critical, essential, normal).
     #[pyo3(signature = (transfer_mw, dispatch_mask, battery_mw, diesel_mw, shed))]
+    #[allow(clippy::type_complexity)] // a Python tuple of arrays
     fn step<'py>(
         &self,
         py: Python<'py>,
@@ -781,6 +782,7 @@ impl PyEnvCore {
 #[pyfunction]
 #[pyo3(signature = (model, region, imt, mag, rake, hypo_depth, rrup, rjb, vs30))]
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::type_complexity)] // a Python tuple of arrays
 fn gmpe<'py>(
     py: Python<'py>,
     model: &str,
@@ -944,7 +946,7 @@ fn fragility<'py>(
     info.set_item("description", &class.description)?;
     info.set_item("hazard", format!("{:?}", class.hazard).to_lowercase())?;
     info.set_item("im", &class.im)?;
-    info.set_item("unit", &class.unit)?;
+    info.set_item("unit", class.unit)?;
     info.set_item("status", &class.status)?;
     Ok((
         class.states.iter().map(|s| s.name.clone()).collect(),

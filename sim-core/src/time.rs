@@ -290,6 +290,9 @@ impl SimDuration {
 // only those.
 // ---------------------------------------------------------------------------
 
+// Operators panic on overflow like the integer operators; code that
+// handles user input uses the checked_* methods.
+#[allow(clippy::expect_used)]
 impl Add<SimDuration> for SimTime {
     type Output = SimTime;
     /// # Panics
@@ -301,6 +304,9 @@ impl Add<SimDuration> for SimTime {
     }
 }
 
+// Operators panic on overflow like the integer operators; code that
+// handles user input uses the checked_* methods.
+#[allow(clippy::expect_used)]
 impl AddAssign<SimDuration> for SimTime {
     #[inline]
     fn add_assign(&mut self, d: SimDuration) {
@@ -308,6 +314,9 @@ impl AddAssign<SimDuration> for SimTime {
     }
 }
 
+// Operators panic on overflow like the integer operators; code that
+// handles user input uses the checked_* methods.
+#[allow(clippy::expect_used)]
 impl Sub<SimDuration> for SimTime {
     type Output = SimTime;
     /// # Panics
@@ -319,6 +328,9 @@ impl Sub<SimDuration> for SimTime {
     }
 }
 
+// Operators panic on overflow like the integer operators; code that
+// handles user input uses the checked_* methods.
+#[allow(clippy::expect_used)]
 impl SubAssign<SimDuration> for SimTime {
     #[inline]
     fn sub_assign(&mut self, d: SimDuration) {
@@ -326,6 +338,9 @@ impl SubAssign<SimDuration> for SimTime {
     }
 }
 
+// Operators panic on overflow like the integer operators; code that
+// handles user input uses the checked_* methods.
+#[allow(clippy::expect_used)]
 impl Sub<SimTime> for SimTime {
     type Output = SimDuration;
     /// # Panics
@@ -337,6 +352,9 @@ impl Sub<SimTime> for SimTime {
     }
 }
 
+// Operators panic on overflow like the integer operators; code that
+// handles user input uses the checked_* methods.
+#[allow(clippy::expect_used)]
 impl Add for SimDuration {
     type Output = SimDuration;
     /// # Panics
@@ -347,6 +365,9 @@ impl Add for SimDuration {
     }
 }
 
+// Operators panic on overflow like the integer operators; code that
+// handles user input uses the checked_* methods.
+#[allow(clippy::expect_used)]
 impl AddAssign for SimDuration {
     #[inline]
     fn add_assign(&mut self, o: SimDuration) {
@@ -354,6 +375,9 @@ impl AddAssign for SimDuration {
     }
 }
 
+// Operators panic on overflow like the integer operators; code that
+// handles user input uses the checked_* methods.
+#[allow(clippy::expect_used)]
 impl Sub for SimDuration {
     type Output = SimDuration;
     /// # Panics
@@ -364,6 +388,9 @@ impl Sub for SimDuration {
     }
 }
 
+// Operators panic on overflow like the integer operators; code that
+// handles user input uses the checked_* methods.
+#[allow(clippy::expect_used)]
 impl SubAssign for SimDuration {
     #[inline]
     fn sub_assign(&mut self, o: SimDuration) {
@@ -371,6 +398,9 @@ impl SubAssign for SimDuration {
     }
 }
 
+// Operators panic on overflow like the integer operators; code that
+// handles user input uses the checked_* methods.
+#[allow(clippy::expect_used)]
 impl Neg for SimDuration {
     type Output = SimDuration;
     /// # Panics
@@ -381,6 +411,9 @@ impl Neg for SimDuration {
     }
 }
 
+// Operators panic on overflow like the integer operators; code that
+// handles user input uses the checked_* methods.
+#[allow(clippy::expect_used)]
 impl std::ops::Mul<i64> for SimDuration {
     type Output = SimDuration;
     /// # Panics

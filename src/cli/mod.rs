@@ -5,7 +5,10 @@
 //! - `0`: success;
 //! - `2`: bad input (unreadable or malformed file, invalid flag value; clap's
 //!   own usage errors also exit with 2);
-//! - `3`: the computation ran but failed (e.g. a power flow did not converge).
+//! - `3`: the computation ran but failed (e.g. a power flow did not converge,
+//!   or a replica of `blackstart run` failed: the others are still written);
+//! - `130`: interrupted (Ctrl-C or SIGTERM during `blackstart run`; the
+//!   replicas that finished are written, the rest listed as missing).
 
 use std::process::ExitCode;
 

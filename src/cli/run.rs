@@ -3,9 +3,11 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use blackstart::scenario::{self, RunOptions, ScenarioError};
+use blackstart::scenario::{self, RunHooks, RunOptions, ScenarioError};
 
 use super::CliError;
 
@@ -53,7 +55,28 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         detail: !args.system_only,
         progress: !args.quiet,
     };
-    let res = scenario::run(&loaded, &opts).map_err(map_err)?;
+    // Ctrl-C (SIGINT) or SIGTERM: replicas not started yet are skipped, the
+    // finished ones are written, and the run exits with status 130. A second
+    // signal ends the process at once.
+    let cancel = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Registration only fails for forbidden signals; these two are not.
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&cancel));
+        let _ = signal_hook::flag::register(sig, Arc::clone(&cancel));
+    }
+    let hooks = RunHooks {
+        cancel: Some(&cancel),
+        partial: true,
+        ..RunHooks::default()
+    };
+    let res = match scenario::run_with_hooks(&loaded, &opts, None, hooks) {
+        Ok(r) => r,
+        Err(_) if cancel.load(Ordering::Relaxed) => {
+            eprintln!("error: interrupted before any replica finished; nothing written");
+            return Ok(ExitCode::from(130));
+        }
+        Err(e) => return Err(map_err(e)),
+    };
     let sim_s = t0.elapsed().as_secs_f64();
     let written = scenario::write_outputs(&res, &args.out).map_err(map_err)?;
     let s = scenario::summary_json(&res);
@@ -107,5 +130,32 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             let _ = writeln!(out, "  {}", f.to_string_lossy());
         }
     }
-    Ok(ExitCode::SUCCESS)
+    if res.missing.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let interrupted =
+        cancel.load(Ordering::Relaxed) || res.missing.iter().any(|m| m.reason == "interrupted");
+    let listed: Vec<String> = res
+        .missing
+        .iter()
+        .filter(|m| m.reason != "interrupted")
+        .map(|m| format!("  replica {}: {}", m.replica, m.reason))
+        .collect();
+    let skipped = res.missing.len() - listed.len();
+    eprintln!(
+        "error: {} of {} replica(s) finished and were written to {}; {} missing (listed in summary.json under `missing_replicas`){}",
+        n,
+        n + res.missing.len(),
+        args.out.display(),
+        res.missing.len(),
+        if skipped > 0 {
+            format!(", {skipped} of them not run because the run was interrupted")
+        } else {
+            String::new()
+        }
+    );
+    for l in listed {
+        eprintln!("{l}");
+    }
+    Ok(ExitCode::from(if interrupted { 130 } else { 3 }))
 }

@@ -48,13 +48,13 @@ pub enum ScenarioError {
         source: std::io::Error,
     },
     /// The TOML is malformed or does not match the schema.
-    #[error("{file}:{line}:{column}: {message}")]
+    #[error("{}: {message}", at_line_col(file, *line, *column))]
     Parse {
         /// File.
         file: String,
-        /// 1-based line.
+        /// 1-based line (0: not applicable, e.g. a Parquet file).
         line: usize,
-        /// 1-based column.
+        /// 1-based column (0: not applicable).
         column: usize,
         /// What was expected.
         message: String,
@@ -181,8 +181,13 @@ pub struct RunResults {
     pub resolved: ScenarioFile,
     /// All replicas' time series and events, in replica order.
     pub recorder: Recorder,
-    /// Per-replica metrics.
+    /// Per-replica metrics, in replica order (finished replicas only: see
+    /// `missing`; each map's `replica` entry is the replica's number).
     pub replica_metrics: Vec<BTreeMap<&'static str, f64>>,
+    /// Replicas without results (interrupted, failed or panicked), in
+    /// replica order; empty for a complete run. Only a run with
+    /// [`RunHooks::partial`] returns results with replicas missing.
+    pub missing: Vec<MissingReplica>,
     /// Served-fraction band over time.
     pub served_band: plots::Band,
     /// Critical-served band over time.
@@ -201,6 +206,98 @@ pub struct RunResults {
     pub damages: Vec<Vec<hazard::SiteDamage>>,
     /// The community's network as built (all in service).
     pub network: grid_model::Network,
+}
+
+impl RunResults {
+    /// The numbers of the replicas with results, in the order of
+    /// `replica_metrics` and `replicas`.
+    pub fn replica_numbers(&self) -> Vec<u32> {
+        let all = (self.replica_metrics.len() + self.missing.len()) as u32;
+        (0..all)
+            .filter(|r| !self.missing.iter().any(|m| m.replica == *r))
+            .collect()
+    }
+}
+
+/// `file:line:column`, or `file` alone when there is no line (0).
+fn at_line_col(file: &str, line: usize, column: usize) -> String {
+    if line == 0 {
+        file.to_owned()
+    } else {
+        format!("{file}:{line}:{column}")
+    }
+}
+
+/// A replica without results, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MissingReplica {
+    /// Replica number.
+    pub replica: u32,
+    /// `interrupted`, `failed: <error>` or `panicked: <message>`.
+    pub reason: String,
+}
+
+/// Why a replica has no results (internal).
+enum Missing {
+    Interrupted,
+    Failed(ScenarioError),
+    Panicked(String),
+}
+
+impl Missing {
+    fn reason(&self) -> String {
+        match self {
+            Missing::Interrupted => "interrupted".into(),
+            Missing::Failed(e) => format!("failed: {e}"),
+            Missing::Panicked(m) => format!("panicked: {m}"),
+        }
+    }
+
+    fn into_error(self, replica: u32) -> ScenarioError {
+        match self {
+            Missing::Interrupted => ScenarioError::Sim("interrupted".into()),
+            Missing::Failed(e) => e,
+            Missing::Panicked(m) => ScenarioError::Sim(format!("replica {replica} panicked: {m}")),
+        }
+    }
+}
+
+/// The message of a caught panic.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".into()
+    }
+}
+
+/// Fault injection for the tests of partial results, read from the
+/// environment variable `BLACKSTART_FAULT` (unset in normal use):
+/// `panic-replica:K` makes replica K panic; `interrupt-after:K` acts as a
+/// Ctrl-C once K replicas have finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    None,
+    PanicReplica(u32),
+    InterruptAfter(u32),
+}
+
+impl Fault {
+    fn from_env() -> Fault {
+        let Ok(v) = std::env::var("BLACKSTART_FAULT") else {
+            return Fault::None;
+        };
+        let num = |s: &str| s.trim().parse::<u32>().ok();
+        if let Some(k) = v.strip_prefix("panic-replica:").and_then(num) {
+            Fault::PanicReplica(k)
+        } else if let Some(k) = v.strip_prefix("interrupt-after:").and_then(num) {
+            Fault::InterruptAfter(k)
+        } else {
+            Fault::None
+        }
+    }
 }
 
 /// Resolves the time frame: (start unix seconds, UTC offset seconds,
@@ -270,8 +367,15 @@ pub struct RunHooks<'h> {
     /// the worker thread that ran it.
     pub progress: Option<&'h (dyn Fn(u32, u32) + Sync)>,
     /// Once set, replicas that have not started yet fail at once, and so
-    /// does the run (`simulation failed: interrupted`).
+    /// does the run (`simulation failed: interrupted`), unless `partial`.
     pub cancel: Option<&'h AtomicBool>,
+    /// Keep what finished: when some replicas are interrupted, fail or
+    /// panic, the run still returns the others, with the rest listed in
+    /// [`RunResults::missing`] (`blackstart run` writes them and says which
+    /// are missing). When false, the first such replica's error (in replica
+    /// order) ends the run. Either way, when no replica finishes, the run
+    /// fails.
+    pub partial: bool,
 }
 
 impl std::fmt::Debug for RunHooks<'_> {
@@ -279,6 +383,7 @@ impl std::fmt::Debug for RunHooks<'_> {
         f.debug_struct("RunHooks")
             .field("progress", &self.progress.is_some())
             .field("cancel", &self.cancel)
+            .field("partial", &self.partial)
             .finish()
     }
 }
@@ -297,6 +402,11 @@ pub fn run_with_hooks(
     }
     if let Some(s) = opts.seed {
         resolved.scenario.seed = s;
+    }
+    if opts.replicas == Some(0) {
+        return Err(ScenarioError::Invalid(
+            "--replicas must be at least 1, got 0".into(),
+        ));
     }
     if resolved.scenario.replicas == 0 {
         return Err(ScenarioError::Invalid(format!(
@@ -516,9 +626,16 @@ pub fn run_with_hooks(
     let upstream = resolved.upstream.clone();
     let restoration = resolved.restoration.clone();
     let event_set = eventset::event_set_of(l, &resolved)?;
-    let results = sim_core::replica::try_run_replicas(n, seed, opts.threads, |r, rseed| {
-        if hooks.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-            return Err(ScenarioError::Sim("interrupted".into()));
+    let fault = Fault::from_env();
+    let one = |r: u32,
+               rseed: u64|
+     -> Result<(sim::ReplicaResult, Vec<hazard::SiteDamage>), ScenarioError> {
+        if fault == Fault::PanicReplica(r) {
+            // Fault injection for the tests of partial results (see `Fault`).
+            #[allow(clippy::panic)]
+            {
+                panic!("injected fault: replica {r} panics (BLACKSTART_FAULT)");
+            }
         }
         let (damage, event) = match &event_set {
             None => (hz.sample(rseed, &prep.community, &restoration), None),
@@ -565,13 +682,6 @@ pub fn run_with_hooks(
                 sim::run_replica(&prep, &plan, r).map_err(|e| ScenarioError::Sim(e.to_string()))
             }
         };
-        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Some(pb) = &pb {
-            pb.inc(1);
-        }
-        if let Some(p) = hooks.progress {
-            p(finished as u32, n);
-        }
         out.map(|mut o| {
             if let Some(what) = event {
                 o.recorder
@@ -579,16 +689,66 @@ pub fn run_with_hooks(
             }
             (o, plan.damage)
         })
-    })?;
+    };
+    let injected_stop = AtomicBool::new(false);
+    let stopped = || {
+        hooks.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+            || injected_stop.load(Ordering::Relaxed)
+    };
+    let outcomes =
+        sim_core::replica::run_replicas_with_threads(n, seed, opts.threads, |r, rseed| {
+            if stopped() {
+                return Err(Missing::Interrupted);
+            }
+            // A panic in one replica (a bug) must not lose the others.
+            let out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(r, rseed)))
+            {
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(e)) => Err(Missing::Failed(e)),
+                Err(payload) => Err(Missing::Panicked(panic_message(payload.as_ref()))),
+            };
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(pb) = &pb {
+                pb.inc(1);
+            }
+            if let Some(p) = hooks.progress {
+                p(finished as u32, n);
+            }
+            if let Fault::InterruptAfter(k) = fault
+                && finished >= u64::from(k)
+            {
+                injected_stop.store(true, Ordering::Relaxed);
+            }
+            out
+        })
+        .map_err(|e| ScenarioError::Sim(e.to_string()))?;
     let _ = replica_seed; // seeds derive inside run_replicas (replica_seed)
     if let Some(pb) = &pb {
         pb.finish_and_clear();
     }
-    let mut replicas = Vec::with_capacity(results.len());
-    let mut damages = Vec::with_capacity(results.len());
-    for (res, dmg) in results {
-        replicas.push(res);
-        damages.push(dmg);
+    let mut replicas = Vec::with_capacity(outcomes.len());
+    let mut damages = Vec::with_capacity(outcomes.len());
+    let mut missing = Vec::new();
+    let mut first_error = None;
+    for (r, o) in (0..n).zip(outcomes) {
+        match o {
+            Ok((res, dmg)) => {
+                replicas.push(res);
+                damages.push(dmg);
+            }
+            Err(m) => {
+                let reason = m.reason();
+                if first_error.is_none() {
+                    first_error = Some(m.into_error(r));
+                }
+                missing.push(MissingReplica { replica: r, reason });
+            }
+        }
+    }
+    if let Some(e) = first_error
+        && (!hooks.partial || replicas.is_empty())
+    {
+        return Err(e);
     }
     let recorder = Recorder::concat(replicas.iter().map(|r| &r.recorder));
     let replica_metrics: Vec<_> = replicas
@@ -653,7 +813,7 @@ pub fn run_with_hooks(
                 .iter()
                 .filter(|d| d.iter().any(|x| x.site == si))
                 .count() as f64
-                / f64::from(n),
+                / damages.len() as f64,
             big: matches!(
                 s.kind,
                 community::SiteKind::Substation | community::SiteKind::Feeder(_)
@@ -662,6 +822,7 @@ pub fn run_with_hooks(
         .collect();
     let footprint = hz.footprint(c);
     Ok(RunResults {
+        missing,
         resolved,
         recorder,
         replica_metrics,
@@ -766,8 +927,10 @@ pub fn decisions_frame(res: &RunResults) -> Result<polars::prelude::DataFrame, S
     .map_err(|e| ScenarioError::Output(e.to_string()))
 }
 
-/// The summary JSON: `{"scenario", "replicas_run", "seed", "aggregate":
-/// {METRIC: {mean, p5, p50, p95}}, "replicas": [{METRIC: value}]}`.
+/// The summary JSON: `{"scenario", "replicas_run", "complete",
+/// "missing_replicas": [{"replica", "reason"}], "seed", "policy",
+/// "aggregate": {METRIC: {mean, p5, p50, p95}}, "replicas": [{"replica",
+/// METRIC: value}]}`.
 pub fn summary_json(res: &RunResults) -> serde_json::Value {
     let mut agg = serde_json::Map::new();
     for m in metrics::METRICS {
@@ -778,11 +941,18 @@ pub fn summary_json(res: &RunResults) -> serde_json::Value {
     let reps: Vec<serde_json::Value> = res
         .replica_metrics
         .iter()
-        .map(|r| serde_json::json!(r))
+        .zip(res.replica_numbers())
+        .map(|(m, r)| {
+            let mut o = serde_json::json!(m);
+            o["replica"] = serde_json::json!(r);
+            o
+        })
         .collect();
     serde_json::json!({
         "scenario": res.resolved.scenario.name,
         "replicas_run": res.replica_metrics.len(),
+        "complete": res.missing.is_empty(),
+        "missing_replicas": res.missing,
         "seed": res.resolved.scenario.seed,
         "policy": res.resolved.policy.kind,
         "aggregate": agg,

@@ -33,21 +33,42 @@ pub fn read_profile(path: &Path, value_name: &str) -> Result<Series, ScenarioErr
 /// Reads column `column` of a Parquet profile with a datetime column (the
 /// first one; UTC) as a series. Errors name the file and the column.
 pub fn read_parquet_profile(path: &Path, column: &str) -> Result<Series, ScenarioError> {
-    use polars::prelude::{DataType, ParquetReader, SerReader, TimeUnit};
     let name = path.display().to_string();
-    let bad = |m: String| ScenarioError::Parse {
-        file: name.clone(),
-        line: 0,
-        column: 0,
-        message: m,
-    };
     let f = std::fs::File::open(path).map_err(|source| ScenarioError::Io {
         path: name.clone(),
         source,
     })?;
-    let df = ParquetReader::new(f)
-        .finish()
-        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    parse_parquet_profile(f, &name, column)
+}
+
+/// Like [`read_parquet_profile`] from any Parquet source (a file, or bytes
+/// in a `std::io::Cursor`); `name` is used in messages.
+pub fn parse_parquet_profile<R: polars::io::mmap::MmapBytesReader>(
+    reader: R,
+    name: &str,
+    column: &str,
+) -> Result<Series, ScenarioError> {
+    use polars::prelude::{DataType, ParquetReader, SerReader, TimeUnit};
+    let bad = |m: String| ScenarioError::Parse {
+        file: name.to_string(),
+        line: 0,
+        column: 0,
+        message: m,
+    };
+    // polars' Parquet reader panics on some malformed metadata (found by
+    // fuzzing, tests/bad-inputs/profile-parquet/bad_metadata.parquet): a
+    // panic there is a malformed file, not a bug of the caller.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ParquetReader::new(reader).finish()
+    }));
+    let df = match read {
+        Ok(r) => r.map_err(|e| bad(format!("not a readable Parquet file: {e}")))?,
+        Err(_) => {
+            return Err(bad(
+                "not a readable Parquet file: the Parquet reader failed on its metadata".into(),
+            ));
+        }
+    };
     let tcol = df
         .columns()
         .iter()

@@ -133,7 +133,14 @@ pub fn load_setup(path: &Path) -> Result<Setup, TwinError> {
     let testbed = Testbed::load(path)?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let sc_path = dir.join(&testbed.twin.scenario);
-    let scenario = crate::scenario::load(&sc_path)?;
+    let scenario = crate::scenario::load(&sc_path).map_err(|e| match e {
+        crate::scenario::ScenarioError::Io { path: p, source } => TwinError::Input(format!(
+            "{}: [twin] scenario `{}`: cannot read {p}: {source}",
+            path.display(),
+            testbed.twin.scenario
+        )),
+        other => other.into(),
+    })?;
     let community = crate::scenario::community::build(&scenario.file, &|k| scenario.at(k))?;
     for b in &testbed.bindings {
         let found = find_asset(&community, &b.asset);
