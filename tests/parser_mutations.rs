@@ -12,20 +12,14 @@ mod harness;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-/// SplitMix64: a tiny deterministic generator for the mutations.
-struct Mix(u64);
+use disaster_scenarios::rng::SplitMix64;
+
+/// The mutations' deterministic generator (disaster-scenarios' SplitMix64).
+struct Mix(SplitMix64);
 
 impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.0.next_u64() % n.max(1) as u64) as usize
     }
 }
 
@@ -114,7 +108,7 @@ fn campaign(target: &str, keep: usize, n: usize, f: fn(&[u8])) -> usize {
         .collect();
     seeds.sort();
     assert!(!seeds.is_empty(), "{}: no seeds", dir.display());
-    let mut rng = Mix(0x5EED ^ target.len() as u64);
+    let mut rng = Mix(SplitMix64::new(0x5EED ^ target.len() as u64));
     let mut panics = Vec::new();
     let mut runs = 0;
     for s in &seeds {
