@@ -118,7 +118,7 @@ pub fn profile(data: &[u8]) {
         }
     } else {
         let _ = profiles::parse_parquet_profile(
-            std::io::Cursor::new(rest.to_vec()),
+            rest,
             "fuzz.parquet",
             "kw",
         );

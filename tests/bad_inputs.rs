@@ -10,7 +10,7 @@ use std::process::Command;
 /// How many cases the catalogue holds: a file without its `.expected`
 /// sibling, or a folder the test does not know, would otherwise be skipped
 /// silently.
-const CASES: usize = 73;
+const CASES: usize = 76;
 
 /// The cases of one folder: files with a `NAME.expected` beside them.
 fn cases(dir: &Path) -> Vec<String> {
@@ -63,7 +63,7 @@ fn api(kind: &str, path: &Path) -> String {
             .err()
             .map(|e| e.to_string()),
         "profile-parquet" => blackstart::scenario::profiles::parse_parquet_profile(
-            std::io::Cursor::new(bytes.clone()),
+            &bytes,
             &name,
             "kw",
         )

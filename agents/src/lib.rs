@@ -60,5 +60,5 @@ pub use plan::{Dispatch, NoSharing, Plan, PlanError, PlanInput, Strategy, Trade,
 pub use priority::PriorityHeuristic;
 pub use roles::{
     Agent, DisasterAnalyzer, DisasterReport, EnergyAnalyzer, EnergyReport, GridAnalyzer,
-    GridReport, RiskLevel,
+    GridReport, ImpactGraph, RiskLevel,
 };

@@ -9,7 +9,9 @@ use crate::observe::Observation;
 use crate::optimal::OptimalPlanner;
 use crate::plan::{NoSharing, Plan, PlanInput, Strategy};
 use crate::priority::PriorityHeuristic;
-use crate::roles::{Agent, DisasterAnalyzer, EnergyAnalyzer, GridAnalyzer, RiskLevel};
+use crate::roles::{
+    Agent, DisasterAnalyzer, EnergyAnalyzer, GridAnalyzer, ImpactGraph, RiskLevel,
+};
 
 /// One entry of the decision log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +78,8 @@ pub struct Pipeline {
     pending: Vec<usize>,
     last_sig: String,
     last_risk: Vec<RiskLevel>,
+    graph: Option<Box<dyn ImpactGraph>>,
+    last_dark: Option<Vec<Vec<String>>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -105,6 +109,8 @@ impl Pipeline {
             pending: Vec::new(),
             last_sig: String::new(),
             last_risk: Vec::new(),
+            graph: None,
+            last_dark: None,
         })
     }
 
@@ -124,7 +130,18 @@ impl Pipeline {
             pending: Vec::new(),
             last_sig: String::new(),
             last_risk: Vec::new(),
+            graph: None,
+            last_dark: None,
         }
+    }
+
+    /// Gives the disaster analyzer a knowledge graph to ask its impact
+    /// questions of ([`ImpactGraph`]): its report then lists the critical
+    /// loads without power, and the decision log records each change of
+    /// that list (agent `disaster_analyzer`).
+    pub fn with_impact_graph(mut self, graph: Box<dyn ImpactGraph>) -> Pipeline {
+        self.graph = Some(graph);
+        self
     }
 
     /// The strategy's name.
@@ -134,7 +151,21 @@ impl Pipeline {
 
     /// Runs the five roles for one interval.
     pub fn step(&mut self, obs: &Observation) -> StepOutput {
-        let dis = self.disaster.run(obs);
+        let dis = match self.graph.as_deref_mut() {
+            None => self.disaster.run(obs),
+            Some(g) => {
+                let (dis, failed) = self.disaster.run_with_graph(obs, g);
+                if let Some(e) = failed {
+                    let msg = format!("knowledge graph query failed: {e}");
+                    self.push(
+                        rec(obs, "disaster_analyzer", String::new(), msg, 0.0, "[]".into()),
+                        false,
+                    );
+                }
+                self.log_without_power(obs, &dis);
+                dis
+            }
+        };
         let en = self.energy.run(obs);
         let gr = self.grid.run(obs);
         if dis.risk != self.last_risk {
@@ -248,6 +279,46 @@ impl Pipeline {
             exchange_mw: ex.exchange_mw,
             plan,
         }
+    }
+
+    /// Logs the knowledge graph's answer when it changes.
+    fn log_without_power(&mut self, obs: &Observation, dis: &crate::roles::DisasterReport) {
+        let Some(dark) = &dis.critical_without_power else {
+            return;
+        };
+        if self.last_dark.as_ref() == Some(dark) {
+            return;
+        }
+        let first = self.last_dark.is_none();
+        self.last_dark = Some(dark.clone());
+        let n: usize = dark.iter().map(Vec::len).sum();
+        if first && n == 0 {
+            return;
+        }
+        let listed: Vec<String> = obs
+            .microgrids
+            .iter()
+            .zip(dark)
+            .filter(|(_, d)| !d.is_empty())
+            .map(|(m, d)| format!("{}: {}", m.name, d.join(" ")))
+            .collect();
+        let why = if n == 0 {
+            "knowledge graph: every critical load has power again".to_string()
+        } else {
+            format!(
+                "knowledge graph: {n} critical load(s) without power ({})",
+                listed.join("; ")
+            )
+        };
+        let inputs = format!(
+            "{} damaged site(s), upstream {}",
+            obs.hazard.damaged.len(),
+            if obs.hazard.upstream_up { "up" } else { "down" }
+        );
+        self.push(
+            rec(obs, "disaster_analyzer", inputs, why, 1.0, "[]".into()),
+            false,
+        );
     }
 
     fn push(&mut self, rec: DecisionRecord, wants_outcome: bool) {

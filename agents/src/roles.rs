@@ -44,6 +44,24 @@ pub struct DisasterReport {
     /// Expected hours until each microgrid is fed by the upstream grid again
     /// (0 when connected). A planning figure, see [`DisasterAnalyzer`].
     pub expected_restore_h: Vec<f64>,
+    /// Per microgrid, the critical loads that the knowledge graph finds
+    /// without power (sorted ids); `None` when the analyzer has no graph
+    /// (see [`ImpactGraph`]).
+    #[serde(default)]
+    pub critical_without_power: Option<Vec<Vec<String>>>,
+}
+
+/// A knowledge graph the disaster analyzer asks its impact questions of.
+///
+/// The facade implements it over the scenario's oxigraph graph (crate
+/// `ontology`): it writes the interval's state (damaged and energised sites)
+/// into the graph and answers with the WithoutPower rule, so the analyzer
+/// sees which critical facilities have no intact path to an energised
+/// source, as an emergency planner querying the graph would.
+pub trait ImpactGraph: Send {
+    /// Brings the graph to `obs` and returns, per microgrid of `obs` (in
+    /// order), the critical loads without power (sorted ids).
+    fn critical_without_power(&mut self, obs: &Observation) -> Result<Vec<Vec<String>>, String>;
 }
 
 /// Disaster analyzer: risk level, damage, footprint and expected restoration
@@ -122,6 +140,27 @@ impl Agent<Observation> for DisasterAnalyzer {
             damaged,
             footprint,
             expected_restore_h: restore,
+            critical_without_power: None,
+        }
+    }
+}
+
+impl DisasterAnalyzer {
+    /// [`Agent::run`], then the impact question put to the knowledge graph:
+    /// which critical loads are without power. A failing graph leaves the
+    /// answer out (`None`) and returns the error beside the report.
+    pub fn run_with_graph(
+        &mut self,
+        obs: &Observation,
+        graph: &mut dyn ImpactGraph,
+    ) -> (DisasterReport, Option<String>) {
+        let mut report = self.run(obs);
+        match graph.critical_without_power(obs) {
+            Ok(v) => {
+                report.critical_without_power = Some(v);
+                (report, None)
+            }
+            Err(e) => (report, Some(e)),
         }
     }
 }

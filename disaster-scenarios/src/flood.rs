@@ -125,6 +125,18 @@ impl AsciiGrid {
                 "must be positive",
             ));
         }
+        // Whole numbers of a size a grid file can hold (10^8 rows or
+        // columns), so the casts below are exact.
+        for (v, key) in [(ncols, "ncols"), (nrows, "nrows")] {
+            if v.fract() != 0.0 || v > 1e8 {
+                return Err(HazardError::parse(
+                    name,
+                    0,
+                    key,
+                    format!("must be a whole number up to 100000000, got {v}"),
+                ));
+            }
+        }
         let (ncols, nrows) = (ncols as usize, nrows as usize);
         let xll = match header.get("xllcorner") {
             Some(v) => *v,
@@ -134,14 +146,17 @@ impl AsciiGrid {
             Some(v) => *v,
             None => get("yllcenter")? - 0.5 * cellsize,
         };
-        if values.len() != ncols * nrows {
+        // A product that overflows cannot match the values read (found by
+        // fuzzing: tests/bad-inputs/flood-grid/huge_nrows.asc).
+        let cells = ncols.checked_mul(nrows);
+        if cells != Some(values.len()) {
             return Err(HazardError::parse(
                 name,
                 0,
                 "(data)",
                 format!(
                     "expected {} values ({nrows} rows × {ncols} columns), found {}",
-                    ncols * nrows,
+                    cells.map_or_else(|| "more than 2^64".to_string(), |c| c.to_string()),
                     values.len()
                 ),
             ));

@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use geo::Geometry;
 use oxigraph::model::{
-    GraphName, GraphNameRef, Literal, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term,
+    GraphNameRef, Literal, NamedNode, NamedOrBlankNode, QuadRef, Term,
 };
 use oxigraph::store::Store;
 
@@ -56,11 +56,20 @@ pub struct RuleStats {
 }
 
 /// Collects inferred quads, skipping those already asserted or collected.
+///
+/// Predicates and objects repeat across thousands of conclusions (`a
+/// bs:AtRisk`, `a geo:Feature`), so they are interned once and each
+/// collected quad holds only its subject and two indices: this keeps the
+/// collection to one allocation per quad instead of four.
 struct Sink<'a> {
     store: &'a Store,
     graph: NamedNode,
-    seen: HashSet<Quad>,
-    out: Vec<Quad>,
+    preds: Vec<NamedNode>,
+    pred_ids: HashMap<NamedNode, u32>,
+    objs: Vec<Term>,
+    obj_ids: HashMap<Term, u32>,
+    seen: HashSet<(NamedOrBlankNode, u32, u32)>,
+    out: Vec<(NamedOrBlankNode, u32, u32)>,
 }
 
 impl<'a> Sink<'a> {
@@ -68,9 +77,31 @@ impl<'a> Sink<'a> {
         Sink {
             store,
             graph: vocab::inferred_graph(),
+            preds: Vec::new(),
+            pred_ids: HashMap::new(),
+            objs: Vec::new(),
+            obj_ids: HashMap::new(),
             seen: HashSet::new(),
             out: Vec::new(),
         }
+    }
+    fn pred(&mut self, p: NamedNode) -> u32 {
+        if let Some(&i) = self.pred_ids.get(&p) {
+            return i;
+        }
+        let i = self.preds.len() as u32;
+        self.preds.push(p.clone());
+        self.pred_ids.insert(p, i);
+        i
+    }
+    fn obj(&mut self, o: Term) -> u32 {
+        if let Some(&i) = self.obj_ids.get(&o) {
+            return i;
+        }
+        let i = self.objs.len() as u32;
+        self.objs.push(o.clone());
+        self.obj_ids.insert(o, i);
+        i
     }
     fn add(
         &mut self,
@@ -78,15 +109,24 @@ impl<'a> Sink<'a> {
         p: NamedNode,
         o: impl Into<Term>,
     ) -> Result<bool, OntologyError> {
-        let o = o.into();
+        let (p, o) = (self.pred(p), self.obj(o.into()));
+        self.add_ids(s, p, o)
+    }
+    /// [`Sink::add`] with an interned predicate and object.
+    fn add_ids(&mut self, s: NamedOrBlankNode, p: u32, o: u32) -> Result<bool, OntologyError> {
         let asserted = self
             .store
-            .contains(QuadRef::new(&s, &p, &o, GraphNameRef::DefaultGraph))
+            .contains(QuadRef::new(
+                &s,
+                &self.preds[p as usize],
+                &self.objs[o as usize],
+                GraphNameRef::DefaultGraph,
+            ))
             .map_err(err)?;
         if asserted {
             return Ok(false);
         }
-        let q = Quad::new(s, p, o, GraphName::NamedNode(self.graph.clone()));
+        let q = (s, p, o);
         if self.seen.contains(&q) {
             return Ok(false);
         }
@@ -95,13 +135,17 @@ impl<'a> Sink<'a> {
         Ok(true)
     }
     /// Adds a quad the caller knows to be new (not asserted, not collected).
-    fn push_new(&mut self, s: NamedOrBlankNode, p: NamedNode, o: impl Into<Term>) {
-        self.out.push(Quad::new(
+    fn push_new(&mut self, s: NamedOrBlankNode, p: u32, o: u32) {
+        self.out.push((s, p, o));
+    }
+    /// The quad of a collected entry.
+    fn quad_ref<'b>(&'b self, (s, p, o): &'b (NamedOrBlankNode, u32, u32)) -> QuadRef<'b> {
+        QuadRef::new(
             s,
-            p,
-            o.into(),
-            GraphName::NamedNode(self.graph.clone()),
-        ));
+            &self.preds[*p as usize],
+            &self.objs[*o as usize],
+            GraphNameRef::NamedNode(self.graph.as_ref()),
+        )
     }
     /// Whether the default graph asserts any `(?, p, o)` (o optional).
     fn asserts_any(&self, p: &NamedNode, o: Option<&Term>) -> Result<bool, OntologyError> {
@@ -124,7 +168,7 @@ impl<'a> Sink<'a> {
         // One transaction inserting borrowed quads (no per-quad conversion).
         let mut tx = self.store.start_transaction().map_err(err)?;
         for q in &batch {
-            tx.insert(q);
+            tx.insert(self.quad_ref(q));
         }
         tx.commit().map_err(err)
     }
@@ -289,12 +333,8 @@ pub fn at_risk_for_footprint(
     let threshold = f64_of(store, footprint, &bs("damageProbabilityThreshold"))?.unwrap_or(0.0);
     let prob = bs("damageProbability");
     let mut sink = Sink::new(store);
-    let mut out = Vec::new();
     let (at_risk, from, ty) = (bs("AtRisk"), bs("atRiskFrom"), rdf_type());
-    // The index yields each feature once, so the quads are new unless the
-    // default graph asserts such triples itself (then check each one).
-    let check = sink.asserts_any(&ty, Some(&Term::from(at_risk.clone())))?
-        || sink.asserts_any(&from, None)?;
+    let mut hits: Vec<&NamedOrBlankNode> = Vec::new();
     for i in index.within(&area) {
         let Some((node, _)) = index.get(i) else {
             continue;
@@ -308,18 +348,34 @@ pub fn at_risk_for_footprint(
             1.0
         };
         if p >= threshold {
-            if check {
-                sink.add(node.clone(), ty.clone(), at_risk.clone())?;
-                sink.add(node.clone(), from.clone(), footprint.clone())?;
-            } else {
-                sink.push_new(node.clone(), ty.clone(), at_risk.clone());
-                sink.push_new(node.clone(), from.clone(), footprint.clone());
-            }
-            out.push(node.clone());
+            hits.push(node);
         }
     }
-    sink.flush()?;
-    Ok(out)
+    // The index yields each feature once, so the quads are new unless the
+    // default graph asserts such triples itself (then check each one).
+    let check = sink.asserts_any(&ty, Some(&Term::from(at_risk.clone())))?
+        || sink.asserts_any(&from, None)?;
+    if check {
+        let (ty_id, at_risk_id) = (sink.pred(ty), sink.obj(at_risk.into()));
+        let (from_id, fp_id) = (sink.pred(from), sink.obj(footprint.clone().into()));
+        for node in &hits {
+            sink.add_ids((*node).clone(), ty_id, at_risk_id)?;
+            sink.add_ids((*node).clone(), from_id, fp_id)?;
+        }
+        sink.flush()?;
+    } else {
+        // Straight from the index into one transaction: no owned quads.
+        let graph = vocab::inferred_graph();
+        let g = GraphNameRef::NamedNode(graph.as_ref());
+        let (at_risk, fp) = (Term::from(at_risk), Term::from(footprint.clone()));
+        let mut tx = store.start_transaction().map_err(err)?;
+        for node in &hits {
+            tx.insert(QuadRef::new(*node, &ty, &at_risk, g));
+            tx.insert(QuadRef::new(*node, &from, &fp, g));
+        }
+        tx.commit().map_err(err)?;
+    }
+    Ok(hits.into_iter().cloned().collect())
 }
 
 /// The assets the AtRisk rule puts at risk from one footprint (nothing is
@@ -610,9 +666,13 @@ pub fn rdfs(store: &Store) -> Result<usize, OntologyError> {
         // two classes sharing a superclass gets it once); the default graph
         // is checked only for superclasses that someone is asserted to have
         // (a quad already in the inferred graph is not inserted twice).
-        let mut candidates: HashMap<NamedOrBlankNode, Vec<NamedOrBlankNode>> = HashMap::new();
+        let ty_id = sink.pred(ty.clone());
+        let mut candidates: HashMap<NamedOrBlankNode, Vec<u32>> = HashMap::new();
         for c in classes.keys() {
-            let supers = closure(&classes, c);
+            let supers: Vec<u32> = closure(&classes, c)
+                .into_iter()
+                .map(|d| sink.obj(d.into()))
+                .collect();
             if supers.is_empty() {
                 continue;
             }
@@ -622,19 +682,19 @@ pub fn rdfs(store: &Store) -> Result<usize, OntologyError> {
                 let v = candidates.entry(x).or_default();
                 for d in &supers {
                     if !v.contains(d) {
-                        v.push(d.clone());
+                        v.push(*d);
                     }
                 }
             }
         }
-        let mut asserted_class: HashMap<NamedOrBlankNode, bool> = HashMap::new();
+        let mut asserted_class: HashMap<u32, bool> = HashMap::new();
         for (x, supers) in candidates {
             for d in supers {
                 let check = match asserted_class.get(&d) {
                     Some(b) => *b,
                     None => {
-                        let b = sink.asserts_any(&ty, Some(&Term::from(d.clone())))?;
-                        asserted_class.insert(d.clone(), b);
+                        let b = sink.asserts_any(&ty, Some(&sink.objs[d as usize]))?;
+                        asserted_class.insert(d, b);
                         b
                     }
                 };
@@ -643,14 +703,14 @@ pub fn rdfs(store: &Store) -> Result<usize, OntologyError> {
                         .contains(QuadRef::new(
                             &x,
                             &ty,
-                            &Term::from(d.clone()),
+                            &sink.objs[d as usize],
                             GraphNameRef::DefaultGraph,
                         ))
                         .map_err(err)?
                 {
                     continue;
                 }
-                sink.push_new(x.clone(), ty.clone(), d);
+                sink.push_new(x.clone(), ty_id, d);
             }
         }
         // rdfs7: properties.
@@ -687,16 +747,21 @@ pub fn rdfs(store: &Store) -> Result<usize, OntologyError> {
             // Count only what is new, to detect the fixpoint (inserting a
             // quad that is already there changes nothing).
             let graph = vocab::inferred_graph();
-            sink.out.retain(|q| {
-                !store
-                    .contains(QuadRef::new(
-                        &q.subject,
-                        &q.predicate,
-                        &q.object,
-                        graph.as_ref(),
-                    ))
-                    .unwrap_or(false)
-            });
+            let out = std::mem::take(&mut sink.out);
+            sink.out = out
+                .into_iter()
+                .filter(|q| {
+                    let r = sink.quad_ref(q);
+                    !store
+                        .contains(QuadRef::new(
+                            r.subject,
+                            r.predicate,
+                            r.object,
+                            graph.as_ref(),
+                        ))
+                        .unwrap_or(false)
+                })
+                .collect();
         }
         let n = sink.out.len();
         sink.flush()?;

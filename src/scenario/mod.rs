@@ -877,6 +877,7 @@ fn agent_settings(
         assumed_outage_h: p.assumed_outage_h,
         min_remaining_h: p.min_remaining_h,
         log_decisions: p.log_decisions,
+        knowledge_graph: p.knowledge_graph,
         hazard_kind: match resolved.hazard {
             schema::HazardSpec::Earthquake(_) => "earthquake",
             schema::HazardSpec::Typhoon(_) => "typhoon",

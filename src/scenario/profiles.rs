@@ -34,17 +34,28 @@ pub fn read_profile(path: &Path, value_name: &str) -> Result<Series, ScenarioErr
 /// first one; UTC) as a series. Errors name the file and the column.
 pub fn read_parquet_profile(path: &Path, column: &str) -> Result<Series, ScenarioError> {
     let name = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|source| ScenarioError::Io {
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Io {
         path: name.clone(),
         source,
     })?;
-    parse_parquet_profile(f, &name, column)
+    parse_parquet_profile(&bytes, &name, column)
 }
 
-/// Like [`read_parquet_profile`] from any Parquet source (a file, or bytes
-/// in a `std::io::Cursor`); `name` is used in messages.
-pub fn parse_parquet_profile<R: polars::io::mmap::MmapBytesReader>(
-    reader: R,
+/// Most rows a Parquet profile may hold: ten million (19 years at one value
+/// a minute). A larger count in a file's metadata is taken as corrupt
+/// rather than allocated.
+pub const MAX_PARQUET_ROWS: usize = 10_000_000;
+
+/// Like [`read_parquet_profile`] from the bytes of a Parquet file; `name` is
+/// used in messages.
+///
+/// Every page header is checked before polars decodes the pages: polars
+/// trusts a page's value count, and a negative one (found by fuzzing,
+/// `tests/bad-inputs/profile-parquet/negative_page_values.parquet`) makes it
+/// ask for an allocation of exabytes, which aborts the process rather than
+/// panicking.
+pub fn parse_parquet_profile(
+    bytes: &[u8],
     name: &str,
     column: &str,
 ) -> Result<Series, ScenarioError> {
@@ -58,9 +69,12 @@ pub fn parse_parquet_profile<R: polars::io::mmap::MmapBytesReader>(
     // polars' Parquet reader panics on some malformed metadata (found by
     // fuzzing, tests/bad-inputs/profile-parquet/bad_metadata.parquet): a
     // panic there is a malformed file, not a bug of the caller.
-    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ParquetReader::new(reader).finish()
-    }));
+    let read = std::panic::catch_unwind(|| {
+        check_parquet_pages(bytes)?;
+        ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .map_err(|e| e.to_string())
+    });
     let df = match read {
         Ok(r) => r.map_err(|e| bad(format!("not a readable Parquet file: {e}")))?,
         Err(_) => {
@@ -126,6 +140,206 @@ pub fn parse_parquet_profile<R: polars::io::mmap::MmapBytesReader>(
         return Err(bad("the profile has no rows".into()));
     }
     Ok(out)
+}
+
+/// Checks the Thrift encoding of a Parquet file's footer before polars
+/// decodes it: polars reserves memory for as many list elements as a list
+/// header claims, so a corrupt count aborts the process on an allocation
+/// of tens of gigabytes (found by fuzzing,
+/// `tests/bad-inputs/profile-parquet/huge_list_in_metadata.parquet`). Every
+/// list, set, map and byte string must fit in the bytes that are left, and
+/// structures nest at most 64 deep. The layout is the Thrift compact
+/// protocol (Apache Thrift, `doc/specs/thrift-compact-protocol.md`): a field
+/// header byte holds the field-id delta (high nibble) and the type (low
+/// nibble); integers are ZigZag varints.
+fn check_footer(bytes: &[u8]) -> Result<(), String> {
+    let n = bytes.len();
+    if n < 12 || &bytes[n - 4..] != b"PAR1" {
+        return Err("File out of specification: The file must end with PAR1".into());
+    }
+    let len = u32::from_le_bytes([bytes[n - 8], bytes[n - 7], bytes[n - 6], bytes[n - 5]]) as usize;
+    if len > n - 12 {
+        return Err(format!(
+            "the footer claims {len} bytes of metadata in a file of {n} bytes"
+        ));
+    }
+    let meta = &bytes[n - 8 - len..n - 8];
+    let mut r = ThriftWalk { b: meta, pos: 0 };
+    r.skip_struct(0)
+        .map_err(|e| format!("corrupt file metadata at footer byte {}: {e}", r.pos))
+}
+
+/// A reader that walks Thrift compact-protocol values without keeping them.
+struct ThriftWalk<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl ThriftWalk<'_> {
+    fn byte(&mut self) -> Result<u8, String> {
+        let v = *self.b.get(self.pos).ok_or("ends early")?;
+        self.pos += 1;
+        Ok(v)
+    }
+    fn varint(&mut self) -> Result<u64, String> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err("varint longer than 10 bytes".into())
+    }
+    fn skip(&mut self, k: u64, what: &str) -> Result<(), String> {
+        let left = (self.b.len() - self.pos) as u64;
+        if k > left {
+            return Err(format!("{what} of {k} bytes with {left} left"));
+        }
+        self.pos += k as usize;
+        Ok(())
+    }
+    /// Checks that `count` elements can fit in what is left (each takes a
+    /// byte at least, except empty ones: bounded by the bytes anyway).
+    fn count(&mut self, count: u64, what: &str) -> Result<(), String> {
+        let left = (self.b.len() - self.pos) as u64;
+        if count > left {
+            return Err(format!("{what} of {count} elements with {left} bytes left"));
+        }
+        Ok(())
+    }
+    fn skip_value(&mut self, ty: u8, depth: usize, in_collection: bool) -> Result<(), String> {
+        match ty {
+            // Booleans: in a struct the type says the value; in a list each
+            // takes a byte.
+            1 | 2 => {
+                if in_collection {
+                    self.byte()?;
+                }
+                Ok(())
+            }
+            3 => self.byte().map(|_| ()),
+            4..=6 => self.varint().map(|_| ()),
+            7 => self.skip(8, "double"),
+            8 => {
+                let k = self.varint()?;
+                self.skip(k, "byte string")
+            }
+            9 | 10 => {
+                let h = self.byte()?;
+                let size = match h >> 4 {
+                    15 => self.varint()?,
+                    s => u64::from(s),
+                };
+                self.count(size, "list")?;
+                let et = h & 0x0f;
+                for _ in 0..size {
+                    self.skip_value(et, depth + 1, true)?;
+                }
+                Ok(())
+            }
+            11 => {
+                let size = self.varint()?;
+                if size == 0 {
+                    return Ok(());
+                }
+                let kv = self.byte()?;
+                self.count(size.saturating_mul(2), "map")?;
+                for _ in 0..size {
+                    self.skip_value(kv >> 4, depth + 1, true)?;
+                    self.skip_value(kv & 0x0f, depth + 1, true)?;
+                }
+                Ok(())
+            }
+            12 => self.skip_struct(depth + 1),
+            t => Err(format!("unknown Thrift type {t}")),
+        }
+    }
+    fn skip_struct(&mut self, depth: usize) -> Result<(), String> {
+        if depth > 64 {
+            return Err("structures nested more than 64 deep".into());
+        }
+        loop {
+            let h = self.byte()?;
+            if h == 0 {
+                return Ok(());
+            }
+            if h >> 4 == 0 {
+                // Long form: the field id follows as a ZigZag varint.
+                self.varint()?;
+            }
+            self.skip_value(h & 0x0f, depth, false)?;
+        }
+    }
+}
+
+/// Walks every page header of every column chunk of a Parquet file and
+/// rejects counts that polars would trust blindly: negative value, null or
+/// row counts, a page with more values than its column chunk, a column chunk
+/// with more values than its row group has rows (profiles are flat tables),
+/// and more than [`MAX_PARQUET_ROWS`] rows in all.
+fn check_parquet_pages(bytes: &[u8]) -> Result<(), String> {
+    use polars_parquet::parquet::page::{CompressedPage, DataPageHeader};
+    use polars_parquet::parquet::read::{get_page_iterator, read_metadata};
+    check_footer(bytes)?;
+    let meta = read_metadata(&mut std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let rows: usize = meta.row_groups.iter().map(|rg| rg.num_rows()).sum();
+    if rows > MAX_PARQUET_ROWS {
+        return Err(format!(
+            "the metadata counts {rows} rows, more than the {MAX_PARQUET_ROWS} a profile may hold"
+        ));
+    }
+    let buffer = polars_buffer::Buffer::from(bytes.to_vec());
+    for (g, rg) in meta.row_groups.iter().enumerate() {
+        for cc in rg.parquet_columns() {
+            let col: Vec<&str> = cc
+                .descriptor()
+                .path_in_schema
+                .iter()
+                .map(|p| p.as_str())
+                .collect();
+            let col = col.join(".");
+            let chunk_values = cc.num_values();
+            if chunk_values < 0 || chunk_values as u64 > rg.num_rows() as u64 {
+                return Err(format!(
+                    "row group {g}, column `{col}`: {chunk_values} values for {} rows",
+                    rg.num_rows()
+                ));
+            }
+            let pages = get_page_iterator(
+                cc,
+                std::io::Cursor::new(buffer.clone()),
+                Vec::new(),
+                bytes.len().max(1024),
+            )
+            .map_err(|e| e.to_string())?;
+            for page in pages {
+                let page = page.map_err(|e| format!("row group {g}, column `{col}`: {e}"))?;
+                let CompressedPage::Data(page) = page else {
+                    continue;
+                };
+                let counts = match page.header() {
+                    DataPageHeader::V1(h) => vec![h.num_values],
+                    DataPageHeader::V2(h) => vec![
+                        h.num_values,
+                        h.num_nulls,
+                        h.num_rows,
+                        h.definition_levels_byte_length,
+                        h.repetition_levels_byte_length,
+                    ],
+                };
+                if counts.iter().any(|&c| c < 0) || i64::from(counts[0]) > chunk_values {
+                    return Err(format!(
+                        "row group {g}, column `{col}`: a page header counts {} values \
+                         (negative or more than the column's {chunk_values})",
+                        counts[0]
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Moves unix time `t` into the calendar year that starts the series,

@@ -699,6 +699,12 @@ pub struct PolicySpec {
     /// Write the decision log (`decisions.parquet`).
     #[serde(default = "default_true")]
     pub log_decisions: bool,
+    /// Disaster analyzer: ask the scenario's knowledge graph (crate
+    /// `ontology`) which critical loads are without power every interval
+    /// and log each change. Off by default: it adds a graph update and a
+    /// rule evaluation per interval and replica.
+    #[serde(default)]
+    pub knowledge_graph: bool,
 }
 
 fn default_policy() -> String {
@@ -737,6 +743,7 @@ impl Default for PolicySpec {
             assumed_outage_h: default_assumed_outage(),
             min_remaining_h: default_min_remaining(),
             log_decisions: true,
+            knowledge_graph: false,
         }
     }
 }

@@ -82,6 +82,8 @@ pub struct AgentSettings {
     pub min_remaining_h: f64,
     /// Keep the decision log.
     pub log_decisions: bool,
+    /// Give the disaster analyzer the scenario's knowledge graph.
+    pub knowledge_graph: bool,
     /// Hazard kind (for the disaster analyzer).
     pub hazard_kind: String,
 }
@@ -299,11 +301,15 @@ fn build_sim<'a>(
         assumed_outage_h: prep.agents.assumed_outage_h,
         min_remaining_h: prep.agents.min_remaining_h,
     };
-    let pipeline = match strategy {
+    let mut pipeline = match strategy {
         Some(st) => Pipeline::with_strategy(st, exec, analyzer),
         None => Pipeline::new(&prep.policy, exec, analyzer)
             .ok_or_else(|| SimError::model(format!("unknown policy `{}`", prep.policy)))?,
     };
+    if prep.agents.knowledge_graph {
+        let g = super::graph::KgImpact::new(c).map_err(|e| SimError::model(e.to_string()))?;
+        pipeline = pipeline.with_impact_graph(Box::new(g));
+    }
     let model = Model {
         prep,
         plan,
