@@ -432,6 +432,9 @@ fn simplify_multi(mp: MultiPolygon<f64>) -> Geometry<f64> {
 
 /// Buffer of a CRS84 geometry by a distance in metres.
 pub fn buffer_metres(g: &Geometry<f64>, metres: f64) -> Option<Geometry<f64>> {
+    if !overlay_safe(g) || !metres.is_finite() {
+        return None;
+    }
     let c = centre(g)?;
     let proj = LocalProj::new(c);
     let out = proj.fwd(g).buffer(metres);
@@ -447,7 +450,10 @@ fn buffer(args: &[Term]) -> Option<Term> {
     }
     let out = match length_unit(u)? {
         LenUnit::Metres(f) => buffer_metres(&geom.geometry, radius * f)?,
-        LenUnit::Degrees(f) => simplify_multi(geom.geometry.buffer(radius * f)),
+        LenUnit::Degrees(f) if overlay_safe(&geom.geometry) && (radius * f).is_finite() => {
+            simplify_multi(geom.geometry.buffer(radius * f))
+        }
+        LenUnit::Degrees(_) => return None,
     };
     Some(geom_term(out, g))
 }
@@ -570,10 +576,44 @@ fn snap_to_inputs(mut out: MultiPolygon<f64>, inputs: &[&Geometry<f64>]) -> Mult
     out
 }
 
+/// Whether the overlay engine (geo's `BooleanOps` and `Buffer`, on
+/// `i_overlay`) may be given `g`: finite coordinates, lines of two points or
+/// more, polygon rings of four or more (closed rings, as Simple Features
+/// requires). A degenerate ring such as `POLYGON((130 32))` makes
+/// `i_overlay` underflow an index (found by fuzzing: the `rdf_sparql`
+/// target, `geof:buffer`); such geometries are invalid, and the functions
+/// that need the overlay leave their result unbound for them.
+fn overlay_safe(g: &Geometry<f64>) -> bool {
+    fn ring(l: &LineString<f64>) -> bool {
+        l.0.len() >= 4 && l.0.iter().all(|c| c.x.is_finite() && c.y.is_finite())
+    }
+    fn poly(p: &Polygon<f64>) -> bool {
+        ring(p.exterior()) && p.interiors().iter().all(ring)
+    }
+    fn line(l: &LineString<f64>) -> bool {
+        l.0.len() >= 2 && l.0.iter().all(|c| c.x.is_finite() && c.y.is_finite())
+    }
+    match g {
+        Geometry::Point(p) => p.x().is_finite() && p.y().is_finite(),
+        Geometry::MultiPoint(m) => m.iter().all(|p| p.x().is_finite() && p.y().is_finite()),
+        Geometry::Line(l) => [l.start, l.end].iter().all(|c| c.x.is_finite() && c.y.is_finite()),
+        Geometry::LineString(l) => line(l),
+        Geometry::MultiLineString(m) => m.iter().all(line),
+        Geometry::Polygon(p) => poly(p),
+        Geometry::MultiPolygon(m) => m.iter().all(poly),
+        Geometry::Rect(r) => [r.min(), r.max()].iter().all(|c| c.x.is_finite() && c.y.is_finite()),
+        Geometry::Triangle(t) => t.to_array().iter().all(|c| c.x.is_finite() && c.y.is_finite()),
+        Geometry::GeometryCollection(c) => c.iter().all(overlay_safe),
+    }
+}
+
 /// Set operations on polygonal geometries (boolean operations), lines against
 /// polygons (clipping) and points against anything (membership). Other
 /// combinations return `None`.
 fn set_operation(a: &Geometry<f64>, b: &Geometry<f64>, op: SetOp) -> Option<Geometry<f64>> {
+    if !overlay_safe(a) || !overlay_safe(b) {
+        return None;
+    }
     if let (Some(pa), Some(pb)) = (polygonal(a), polygonal(b)) {
         let out = match op {
             SetOp::Intersection => pa.intersection(&pb),
@@ -981,6 +1021,22 @@ mod tests {
     }
     fn metre() -> Term {
         NamedNode::new_unchecked(format!("{UOM}metre")).into()
+    }
+
+    /// Found by fuzzing (`rdf_sparql`): a one-point polygon ring made the
+    /// overlay engine underflow an index. Invalid rings leave buffer and
+    /// the set operations unbound; valid ones still work.
+    #[test]
+    fn degenerate_rings_leave_overlay_functions_unbound() {
+        let bad = wkt("POLYGON((130 32))");
+        let good = wkt("POLYGON((130 32, 130.01 32, 130.01 32.01, 130 32.01, 130 32))");
+        let r = Term::from(Literal::from(877.0));
+        assert_eq!(call("buffer", &[bad.clone(), r.clone(), metre()]), None);
+        assert!(call("buffer", &[good.clone(), r, metre()]).is_some());
+        for f in ["intersection", "union", "difference", "symDifference"] {
+            assert_eq!(call(f, &[bad.clone(), good.clone()]), None, "{f}");
+            assert!(call(f, &[good.clone(), good.clone()]).is_some(), "{f}");
+        }
     }
 
     #[test]

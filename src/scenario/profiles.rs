@@ -165,9 +165,125 @@ fn check_footer(bytes: &[u8]) -> Result<(), String> {
     }
     let meta = &bytes[n - 8 - len..n - 8];
     let mut r = ThriftWalk { b: meta, pos: 0 };
-    r.skip_struct(0)
+    r.walk_struct(&FILE_META, 0)
         .map_err(|e| format!("corrupt file metadata at footer byte {}: {e}", r.pos))
 }
+
+/// The type a field of the footer must have where polars reads it by its
+/// field id (it reads the type it expects whatever the field header says;
+/// the walk rejects a mismatch so that it sees what polars will read).
+/// Field ids and types from the Parquet format's `parquet.thrift`
+/// (apache/parquet-format): FileMetaData, SchemaElement, RowGroup,
+/// ColumnChunk, ColumnMetaData, Statistics, KeyValue, SortingColumn,
+/// ColumnOrder and LogicalType.
+#[derive(Clone, Copy)]
+enum Ty {
+    Bool,
+    Byte,
+    /// i16, i32 or i64: a ZigZag varint either way.
+    Int,
+    Bin,
+    List(&'static Ty),
+    Struct(&'static [(i16, Ty)]),
+}
+
+static EMPTY: [(i16, Ty); 0] = [];
+static DECIMAL: [(i16, Ty); 2] = [(1, Ty::Int), (2, Ty::Int)];
+static TIME_UNIT: [(i16, Ty); 3] = [
+    (1, Ty::Struct(&EMPTY)),
+    (2, Ty::Struct(&EMPTY)),
+    (3, Ty::Struct(&EMPTY)),
+];
+static TIME: [(i16, Ty); 2] = [(1, Ty::Bool), (2, Ty::Struct(&TIME_UNIT))];
+static INT_TYPE: [(i16, Ty); 2] = [(1, Ty::Byte), (2, Ty::Bool)];
+static LOGICAL: [(i16, Ty); 14] = [
+    (1, Ty::Struct(&EMPTY)),
+    (2, Ty::Struct(&EMPTY)),
+    (3, Ty::Struct(&EMPTY)),
+    (4, Ty::Struct(&EMPTY)),
+    (5, Ty::Struct(&DECIMAL)),
+    (6, Ty::Struct(&EMPTY)),
+    (7, Ty::Struct(&TIME)),
+    (8, Ty::Struct(&TIME)),
+    (10, Ty::Struct(&INT_TYPE)),
+    (11, Ty::Struct(&EMPTY)),
+    (12, Ty::Struct(&EMPTY)),
+    (13, Ty::Struct(&EMPTY)),
+    (14, Ty::Struct(&EMPTY)),
+    (15, Ty::Struct(&EMPTY)),
+];
+static SCHEMA_ELEMENT: [(i16, Ty); 10] = [
+    (1, Ty::Int),
+    (2, Ty::Int),
+    (3, Ty::Int),
+    (4, Ty::Bin),
+    (5, Ty::Int),
+    (6, Ty::Int),
+    (7, Ty::Int),
+    (8, Ty::Int),
+    (9, Ty::Int),
+    (10, Ty::Struct(&LOGICAL)),
+];
+static STATISTICS: [(i16, Ty); 8] = [
+    (1, Ty::Bin),
+    (2, Ty::Bin),
+    (3, Ty::Int),
+    (4, Ty::Int),
+    (5, Ty::Bin),
+    (6, Ty::Bin),
+    (7, Ty::Bool),
+    (8, Ty::Bool),
+];
+static INT: Ty = Ty::Int;
+static BIN: Ty = Ty::Bin;
+static COLUMN_META: [(i16, Ty); 13] = [
+    (1, Ty::Int),
+    (2, Ty::List(&INT)),
+    (3, Ty::List(&BIN)),
+    (4, Ty::Int),
+    (5, Ty::Int),
+    (6, Ty::Int),
+    (7, Ty::Int),
+    (9, Ty::Int),
+    (10, Ty::Int),
+    (11, Ty::Int),
+    (12, Ty::Struct(&STATISTICS)),
+    (14, Ty::Int),
+    (15, Ty::Int),
+];
+static COLUMN_CHUNK: [(i16, Ty); 7] = [
+    (1, Ty::Bin),
+    (2, Ty::Int),
+    (3, Ty::Struct(&COLUMN_META)),
+    (4, Ty::Int),
+    (5, Ty::Int),
+    (6, Ty::Int),
+    (7, Ty::Int),
+];
+static COLUMN_CHUNK_T: Ty = Ty::Struct(&COLUMN_CHUNK);
+static SORTING: [(i16, Ty); 3] = [(1, Ty::Int), (2, Ty::Bool), (3, Ty::Bool)];
+static SORTING_T: Ty = Ty::Struct(&SORTING);
+static ROW_GROUP: [(i16, Ty); 4] = [
+    (1, Ty::List(&COLUMN_CHUNK_T)),
+    (2, Ty::Int),
+    (3, Ty::Int),
+    (4, Ty::List(&SORTING_T)),
+];
+static KEY_VALUE: [(i16, Ty); 2] = [(1, Ty::Bin), (2, Ty::Bin)];
+static COLUMN_ORDER: [(i16, Ty); 2] = [(1, Ty::Struct(&EMPTY)), (2, Ty::Struct(&EMPTY))];
+static SCHEMA_ELEMENT_T: Ty = Ty::Struct(&SCHEMA_ELEMENT);
+static ROW_GROUP_T: Ty = Ty::Struct(&ROW_GROUP);
+static KEY_VALUE_T: Ty = Ty::Struct(&KEY_VALUE);
+static COLUMN_ORDER_T: Ty = Ty::Struct(&COLUMN_ORDER);
+static FILE_META: [(i16, Ty); 7] = [
+    (1, Ty::Int),
+    (2, Ty::List(&SCHEMA_ELEMENT_T)),
+    (3, Ty::Int),
+    (4, Ty::List(&ROW_GROUP_T)),
+    (5, Ty::List(&KEY_VALUE_T)),
+    (6, Ty::Bin),
+    (7, Ty::List(&COLUMN_ORDER_T)),
+];
 
 /// A reader that walks Thrift compact-protocol values without keeping them.
 struct ThriftWalk<'a> {
@@ -254,6 +370,90 @@ impl ThriftWalk<'_> {
             }
             12 => self.skip_struct(depth + 1),
             t => Err(format!("unknown Thrift type {t}")),
+        }
+    }
+    /// Walks a struct whose known fields must have the types `fields`
+    /// gives; other fields are skipped by their declared type.
+    fn walk_struct(&mut self, fields: &[(i16, Ty)], depth: usize) -> Result<(), String> {
+        if depth > 64 {
+            return Err("structures nested more than 64 deep".into());
+        }
+        let mut last: i64 = 0;
+        loop {
+            let h = self.byte()?;
+            if h == 0 {
+                return Ok(());
+            }
+            let id = match h >> 4 {
+                // Long form: the field id follows as a ZigZag varint.
+                0 => {
+                    let z = self.varint()?;
+                    (z >> 1) as i64 ^ -((z & 1) as i64)
+                }
+                d => last + i64::from(d),
+            };
+            last = id;
+            let declared = h & 0x0f;
+            match fields.iter().find(|(f, _)| i64::from(*f) == id) {
+                Some((_, ty)) => self
+                    .expect(*ty, declared, depth, false)
+                    .map_err(|e| format!("field {id}: {e}"))?,
+                None => self.skip_value(declared, depth, false)?,
+            }
+        }
+    }
+    /// Reads a value that must be of type `ty` (declared as `declared`).
+    fn expect(&mut self, ty: Ty, declared: u8, depth: usize, in_list: bool) -> Result<(), String> {
+        let ok = match ty {
+            Ty::Bool => declared == 1 || declared == 2,
+            Ty::Byte => declared == 3,
+            Ty::Int => (4..=6).contains(&declared),
+            Ty::Bin => declared == 8,
+            Ty::List(_) => declared == 9,
+            Ty::Struct(_) => declared == 12,
+        };
+        if !ok {
+            let name = |t: u8| match t {
+                1 | 2 => "a boolean",
+                3 => "a byte",
+                4..=6 => "an integer",
+                7 => "a double",
+                8 => "a byte string",
+                9 => "a list",
+                10 => "a set",
+                11 => "a map",
+                12 => "a structure",
+                _ => "an unknown type",
+            };
+            let want = match ty {
+                Ty::Bool => 1,
+                Ty::Byte => 3,
+                Ty::Int => 5,
+                Ty::Bin => 8,
+                Ty::List(_) => 9,
+                Ty::Struct(_) => 12,
+            };
+            return Err(format!(
+                "{} where the Parquet format has {}",
+                name(declared),
+                name(want)
+            ));
+        }
+        match ty {
+            Ty::List(elem) => {
+                let h = self.byte()?;
+                let size = match h >> 4 {
+                    15 => self.varint()?,
+                    s => u64::from(s),
+                };
+                self.count(size, "list")?;
+                for _ in 0..size {
+                    self.expect(*elem, h & 0x0f, depth + 1, true)?;
+                }
+                Ok(())
+            }
+            Ty::Struct(fs) => self.walk_struct(fs, depth + 1),
+            _ => self.skip_value(declared, depth, in_list),
         }
     }
     fn skip_struct(&mut self, depth: usize) -> Result<(), String> {

@@ -71,12 +71,12 @@ impl ShakeMapGrid {
             num("lat_min")?,
             num("lat_max")?,
         );
-        if nlon < 2 || nlat < 2 {
+        if nlon < 2 || nlat < 2 || nlon > 100_000_000 || nlat > 100_000_000 {
             return Err(HazardError::parse(
                 name,
                 0,
                 "grid_specification",
-                "nlon and nlat must be ≥ 2",
+                "nlon and nlat must be ≥ 2 and at most 100000000",
             ));
         }
         let mut fields: Vec<(usize, String, String)> = g
@@ -99,7 +99,16 @@ impl ShakeMapGrid {
             return Err(missing("grid_field"));
         }
         let data_node = g.child("grid_data").ok_or_else(|| missing("grid_data"))?;
-        let mut data = Vec::with_capacity(nlon * nlat * nf);
+        // The count the specification promises (it cannot overflow: each
+        // factor is at most 10^8 and a field needs a byte of text, so
+        // `nf` is below 2^40 here). Reserve no more than the text holds
+        // (found by fuzzing: tests/bad-inputs/shakemap/huge_grid.xml).
+        let expected = (nlon as u128) * (nlat as u128) * (nf as u128);
+        let mut data = Vec::with_capacity(
+            usize::try_from(expected)
+                .unwrap_or(usize::MAX)
+                .min(data_node.text.len() / 2 + 1),
+        );
         for (k, tok) in data_node.text.split_whitespace().enumerate() {
             let v: f64 = tok.parse().map_err(|_| {
                 HazardError::parse(
@@ -111,14 +120,13 @@ impl ShakeMapGrid {
             })?;
             data.push(v);
         }
-        if data.len() != nlon * nlat * nf {
+        if data.len() as u128 != expected {
             return Err(HazardError::parse(
                 name,
                 0,
                 "grid_data",
                 format!(
-                    "expected {} values ({nlat} × {nlon} points × {nf} fields), found {}",
-                    nlon * nlat * nf,
+                    "expected {expected} values ({nlat} × {nlon} points × {nf} fields), found {}",
                     data.len()
                 ),
             ));
