@@ -117,11 +117,7 @@ pub fn profile(data: &[u8]) {
             let _ = profiles::into_profile_year(&s, t0 + 4e7);
         }
     } else {
-        let _ = profiles::parse_parquet_profile(
-            rest,
-            "fuzz.parquet",
-            "kw",
-        );
+        let _ = profiles::parse_parquet_profile(rest, "fuzz.parquet", "kw");
     }
 }
 

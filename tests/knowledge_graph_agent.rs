@@ -107,7 +107,8 @@ fn critical_of(c: &Community, pred: impl Fn(usize) -> bool) -> Vec<Vec<String>> 
 
 /// Whether microgrid `m` has a battery or a (fixed) diesel as built.
 fn has_storage(c: &Community, m: usize) -> bool {
-    c.batteries.iter().any(|b| b.2 == m) || c.diesels.iter().any(|d| d.2 == m && d.0.can_form_grid())
+    c.batteries.iter().any(|b| b.2 == m)
+        || c.diesels.iter().any(|d| d.2 == m && d.0.can_form_grid())
 }
 
 #[test]
@@ -117,20 +118,26 @@ fn graph_answers_match_states_known_by_hand() {
     let none = vec![Vec::<String>::new(); c.microgrids.len()];
     // Grid up, nothing damaged: every critical load has power.
     assert_eq!(
-        g.critical_without_power(&observe(&c, true, &[], true)).unwrap(),
+        g.critical_without_power(&observe(&c, true, &[], true))
+            .unwrap(),
         none
     );
     // Grid down, no storage anywhere: every critical load is dark.
     let all = critical_of(&c, |_| true);
-    assert!(all.iter().map(Vec::len).sum::<usize>() > 0, "the preset has critical loads");
+    assert!(
+        all.iter().map(Vec::len).sum::<usize>() > 0,
+        "the preset has critical loads"
+    );
     assert_eq!(
-        g.critical_without_power(&observe(&c, false, &[], false)).unwrap(),
+        g.critical_without_power(&observe(&c, false, &[], false))
+            .unwrap(),
         all
     );
     // Grid down, storage as built: dark exactly where no battery or diesel.
     let want = critical_of(&c, |m| !has_storage(&c, m));
     assert_eq!(
-        g.critical_without_power(&observe(&c, false, &[], true)).unwrap(),
+        g.critical_without_power(&observe(&c, false, &[], true))
+            .unwrap(),
         want
     );
     assert_ne!(want, all, "some microgrid of the preset has storage");
@@ -138,11 +145,13 @@ fn graph_answers_match_states_known_by_hand() {
     // repaired: all powered (the state is updated in place, not rebuilt).
     let sub = c.sites[0].id.clone();
     assert_eq!(
-        g.critical_without_power(&observe(&c, true, &[&sub], false)).unwrap(),
+        g.critical_without_power(&observe(&c, true, &[&sub], false))
+            .unwrap(),
         all
     );
     assert_eq!(
-        g.critical_without_power(&observe(&c, true, &[], false)).unwrap(),
+        g.critical_without_power(&observe(&c, true, &[], false))
+            .unwrap(),
         none
     );
     // One microgrid's feeder damaged, no storage: only that one is dark.
@@ -164,12 +173,14 @@ fn graph_answers_match_states_known_by_hand() {
     if let Some(t) = c.ties.first() {
         let tie = c.sites[t.site].id.clone();
         assert_eq!(
-            g.critical_without_power(&observe(&c, true, &[&tie], false)).unwrap(),
+            g.critical_without_power(&observe(&c, true, &[&tie], false))
+                .unwrap(),
             none
         );
     }
     assert_eq!(
-        g.critical_without_power(&observe(&c, true, &[&feeder], false)).unwrap(),
+        g.critical_without_power(&observe(&c, true, &[&feeder], false))
+            .unwrap(),
         critical_of(&c, |k| k == m)
     );
     // The state is in the graph: SPARQL sees the damaged feeder.
@@ -185,7 +196,11 @@ fn graph_answers_match_states_known_by_hand() {
         )
         .unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert_eq!(text.lines().count(), 2, "header and one damaged site: {text}");
+    assert_eq!(
+        text.lines().count(),
+        2,
+        "header and one damaged site: {text}"
+    );
 }
 
 #[test]
@@ -212,16 +227,21 @@ fn a_run_with_the_graph_logs_its_answers_and_decides_the_same() {
         let kg: Vec<_> = rb
             .decisions
             .iter()
-            .filter(|d| d.agent == "disaster_analyzer" && d.rationale.starts_with("knowledge graph:"))
+            .filter(|d| {
+                d.agent == "disaster_analyzer" && d.rationale.starts_with("knowledge graph:")
+            })
             .collect();
         assert!(
-            ra.decisions.iter().all(|d| !d.rationale.starts_with("knowledge graph:")),
+            ra.decisions
+                .iter()
+                .all(|d| !d.rationale.starts_with("knowledge graph:")),
             "no graph, no graph records"
         );
         // Kumamoto cuts the upstream grid at the event: the graph reports
         // critical loads without power at some point of every replica.
         assert!(
-            kg.iter().any(|d| d.rationale.contains("critical load(s) without power")),
+            kg.iter()
+                .any(|d| d.rationale.contains("critical load(s) without power")),
             "replica {}: {:?}",
             rb.served_fraction.len(),
             kg.iter().map(|d| &d.rationale).collect::<Vec<_>>()

@@ -596,13 +596,20 @@ fn overlay_safe(g: &Geometry<f64>) -> bool {
     match g {
         Geometry::Point(p) => p.x().is_finite() && p.y().is_finite(),
         Geometry::MultiPoint(m) => m.iter().all(|p| p.x().is_finite() && p.y().is_finite()),
-        Geometry::Line(l) => [l.start, l.end].iter().all(|c| c.x.is_finite() && c.y.is_finite()),
+        Geometry::Line(l) => [l.start, l.end]
+            .iter()
+            .all(|c| c.x.is_finite() && c.y.is_finite()),
         Geometry::LineString(l) => line(l),
         Geometry::MultiLineString(m) => m.iter().all(line),
         Geometry::Polygon(p) => poly(p),
         Geometry::MultiPolygon(m) => m.iter().all(poly),
-        Geometry::Rect(r) => [r.min(), r.max()].iter().all(|c| c.x.is_finite() && c.y.is_finite()),
-        Geometry::Triangle(t) => t.to_array().iter().all(|c| c.x.is_finite() && c.y.is_finite()),
+        Geometry::Rect(r) => [r.min(), r.max()]
+            .iter()
+            .all(|c| c.x.is_finite() && c.y.is_finite()),
+        Geometry::Triangle(t) => t
+            .to_array()
+            .iter()
+            .all(|c| c.x.is_finite() && c.y.is_finite()),
         Geometry::GeometryCollection(c) => c.iter().all(overlay_safe),
     }
 }

@@ -24,9 +24,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use geo::Geometry;
-use oxigraph::model::{
-    GraphNameRef, Literal, NamedNode, NamedOrBlankNode, QuadRef, Term,
-};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedOrBlankNode, QuadRef, Term};
 use oxigraph::store::Store;
 
 use crate::functions::term_geom;

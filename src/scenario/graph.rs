@@ -316,8 +316,12 @@ impl KgImpact {
 
     /// (damaged, energised) of every node at `obs`.
     fn state(&self, obs: &agents::Observation) -> Vec<(bool, bool)> {
-        let damaged: std::collections::HashSet<&str> =
-            obs.hazard.damaged.iter().map(|(id, _, _)| id.as_str()).collect();
+        let damaged: std::collections::HashSet<&str> = obs
+            .hazard
+            .damaged
+            .iter()
+            .map(|(id, _, _)| id.as_str())
+            .collect();
         let grid_forming = |m: usize| obs.microgrids.get(m).is_some_and(|g| g.can_form_grid());
         self.kinds
             .iter()
@@ -336,19 +340,22 @@ impl KgImpact {
                                 })
                             }),
                             SiteKind::Diesel(d) => m.is_some_and(|g| {
-                                g.diesels.iter().any(|(di, dsl)| *di == d && dsl.can_form_grid())
+                                g.diesels
+                                    .iter()
+                                    .any(|(di, dsl)| *di == d && dsl.can_form_grid())
                             }),
                             SiteKind::Pv(_) => m.is_some_and(|g| {
                                 g.renewable_mw > 0.0
-                                    && (g.upstream_connected
-                                        || mg.is_some_and(grid_forming))
+                                    && (g.upstream_connected || mg.is_some_and(grid_forming))
                             }),
                         };
                     (dmg, on)
                 }
                 Element::Mobile(d, m) => {
                     let on = obs.microgrids.get(m).is_some_and(|g| {
-                        g.diesels.iter().any(|(di, dsl)| *di == d && dsl.can_form_grid())
+                        g.diesels
+                            .iter()
+                            .any(|(di, dsl)| *di == d && dsl.can_form_grid())
                     });
                     (false, on)
                 }
@@ -380,13 +387,23 @@ impl agents::ImpactGraph for KgImpact {
             if let Some((d, e)) = self.written[i] {
                 for (p, v) in [(&dp, d), (&ep, e)] {
                     store
-                        .remove(QuadRef::new(n, p, &Literal::from(v), GraphNameRef::DefaultGraph))
+                        .remove(QuadRef::new(
+                            n,
+                            p,
+                            &Literal::from(v),
+                            GraphNameRef::DefaultGraph,
+                        ))
                         .map_err(|e| e.to_string())?;
                 }
             }
             for (p, v) in [(&dp, now.0), (&ep, now.1)] {
                 store
-                    .insert(QuadRef::new(n, p, &Literal::from(v), GraphNameRef::DefaultGraph))
+                    .insert(QuadRef::new(
+                        n,
+                        p,
+                        &Literal::from(v),
+                        GraphNameRef::DefaultGraph,
+                    ))
                     .map_err(|e| e.to_string())?;
             }
             self.written[i] = Some(now);
