@@ -9,9 +9,7 @@ use crate::observe::Observation;
 use crate::optimal::OptimalPlanner;
 use crate::plan::{NoSharing, Plan, PlanInput, Strategy};
 use crate::priority::PriorityHeuristic;
-use crate::roles::{
-    Agent, DisasterAnalyzer, EnergyAnalyzer, GridAnalyzer, ImpactGraph, RiskLevel,
-};
+use crate::roles::{Agent, DisasterAnalyzer, EnergyAnalyzer, GridAnalyzer, ImpactGraph, RiskLevel};
 
 /// One entry of the decision log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -158,7 +156,14 @@ impl Pipeline {
                 if let Some(e) = failed {
                     let msg = format!("knowledge graph query failed: {e}");
                     self.push(
-                        rec(obs, "disaster_analyzer", String::new(), msg, 0.0, "[]".into()),
+                        rec(
+                            obs,
+                            "disaster_analyzer",
+                            String::new(),
+                            msg,
+                            0.0,
+                            "[]".into(),
+                        ),
                         false,
                     );
                 }
