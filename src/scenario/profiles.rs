@@ -164,7 +164,11 @@ fn check_footer(bytes: &[u8]) -> Result<(), String> {
         ));
     }
     let meta = &bytes[n - 8 - len..n - 8];
-    let mut r = ThriftWalk { b: meta, pos: 0 };
+    let mut r = ThriftWalk {
+        b: meta,
+        pos: 0,
+        elements: 0,
+    };
     r.walk_struct(&FILE_META, 0)
         .map_err(|e| format!("corrupt file metadata at footer byte {}: {e}", r.pos))
 }
@@ -286,9 +290,20 @@ static FILE_META: [(i16, Ty); 7] = [
 ];
 
 /// A reader that walks Thrift compact-protocol values without keeping them.
+///
+/// It steps over values exactly as polars' reader does, so that both see
+/// the same fields: in particular, polars skips a boolean list element
+/// without reading a byte (the compact protocol writes one), so this walk
+/// does too. Since such elements cost no bytes, the walk also caps the
+/// number of list elements at the number of footer bytes (a valid writer
+/// spends at least one byte per element): a fuzzed footer with nested
+/// boolean lists kept polars busy for seconds
+/// (`tests/bad-inputs/profile-parquet/bool_list_flood.parquet`).
 struct ThriftWalk<'a> {
     b: &'a [u8],
     pos: usize,
+    /// List, set and map elements visited so far.
+    elements: usize,
 }
 
 impl ThriftWalk<'_> {
@@ -323,18 +338,22 @@ impl ThriftWalk<'_> {
         if count > left {
             return Err(format!("{what} of {count} elements with {left} bytes left"));
         }
+        self.elements = self.elements.saturating_add(count as usize);
+        if self.elements > self.b.len() {
+            return Err(format!(
+                "more list elements ({}) than the metadata has bytes ({})",
+                self.elements,
+                self.b.len()
+            ));
+        }
         Ok(())
     }
-    fn skip_value(&mut self, ty: u8, depth: usize, in_collection: bool) -> Result<(), String> {
+    fn skip_value(&mut self, ty: u8, depth: usize) -> Result<(), String> {
         match ty {
-            // Booleans: in a struct the type says the value; in a list each
-            // takes a byte.
-            1 | 2 => {
-                if in_collection {
-                    self.byte()?;
-                }
-                Ok(())
-            }
+            // Booleans: in a struct the type says the value; in a list the
+            // protocol spends a byte on each, but polars' skip reads none
+            // (see the type's docs), and so must this walk.
+            1 | 2 => Ok(()),
             3 => self.byte().map(|_| ()),
             4..=6 => self.varint().map(|_| ()),
             7 => self.skip(8, "double"),
@@ -351,7 +370,7 @@ impl ThriftWalk<'_> {
                 self.count(size, "list")?;
                 let et = h & 0x0f;
                 for _ in 0..size {
-                    self.skip_value(et, depth + 1, true)?;
+                    self.skip_value(et, depth + 1)?;
                 }
                 Ok(())
             }
@@ -363,8 +382,8 @@ impl ThriftWalk<'_> {
                 let kv = self.byte()?;
                 self.count(size.saturating_mul(2), "map")?;
                 for _ in 0..size {
-                    self.skip_value(kv >> 4, depth + 1, true)?;
-                    self.skip_value(kv & 0x0f, depth + 1, true)?;
+                    self.skip_value(kv >> 4, depth + 1)?;
+                    self.skip_value(kv & 0x0f, depth + 1)?;
                 }
                 Ok(())
             }
@@ -396,14 +415,14 @@ impl ThriftWalk<'_> {
             let declared = h & 0x0f;
             match fields.iter().find(|(f, _)| i64::from(*f) == id) {
                 Some((_, ty)) => self
-                    .expect(*ty, declared, depth, false)
+                    .expect(*ty, declared, depth)
                     .map_err(|e| format!("field {id}: {e}"))?,
-                None => self.skip_value(declared, depth, false)?,
+                None => self.skip_value(declared, depth)?,
             }
         }
     }
     /// Reads a value that must be of type `ty` (declared as `declared`).
-    fn expect(&mut self, ty: Ty, declared: u8, depth: usize, in_list: bool) -> Result<(), String> {
+    fn expect(&mut self, ty: Ty, declared: u8, depth: usize) -> Result<(), String> {
         let ok = match ty {
             Ty::Bool => declared == 1 || declared == 2,
             Ty::Byte => declared == 3,
@@ -448,12 +467,12 @@ impl ThriftWalk<'_> {
                 };
                 self.count(size, "list")?;
                 for _ in 0..size {
-                    self.expect(*elem, h & 0x0f, depth + 1, true)?;
+                    self.expect(*elem, h & 0x0f, depth + 1)?;
                 }
                 Ok(())
             }
             Ty::Struct(fs) => self.walk_struct(fs, depth + 1),
-            _ => self.skip_value(declared, depth, in_list),
+            _ => self.skip_value(declared, depth),
         }
     }
     fn skip_struct(&mut self, depth: usize) -> Result<(), String> {
@@ -469,7 +488,7 @@ impl ThriftWalk<'_> {
                 // Long form: the field id follows as a ZigZag varint.
                 self.varint()?;
             }
-            self.skip_value(h & 0x0f, depth, false)?;
+            self.skip_value(h & 0x0f, depth)?;
         }
     }
 }
