@@ -12,6 +12,8 @@
 //!   power flow.
 //! - [`disaster_scenarios`]: hazards (ground motion, wind, flood), fragility
 //!   and restoration.
+//! - [`learn`]: data generation and evaluation for the learned planner
+//!   (crate `gnn`), and the registration of the `gnn` strategy.
 //!
 //! The `blackstart` binary (see `src/main.rs`) is the command-line interface.
 
@@ -28,9 +30,11 @@
     )
 )]
 
+pub mod learn;
 pub mod scenario;
 pub mod twin;
 
 pub use disaster_scenarios;
+pub use gnn;
 pub use grid_model;
 pub use sim_core;

@@ -35,15 +35,58 @@ pub struct DecisionRecord {
 /// Names of the strategies [`Pipeline::new`] knows.
 pub const STRATEGIES: [&str; 4] = ["none", "priority", "optimal", "market"];
 
-/// Builds a strategy by name.
+/// Builds a strategy by name: the built-in ones ([`STRATEGIES`]), then
+/// those registered with [`register_strategy`].
 pub fn strategy(name: &str) -> Option<Box<dyn Strategy>> {
     Some(match name {
         "none" => Box::new(NoSharing),
         "priority" => Box::new(PriorityHeuristic::default()),
         "optimal" => Box::new(OptimalPlanner::default()),
         "market" => Box::new(Market::default()),
-        _ => return None,
+        _ => {
+            let make = REGISTERED
+                .lock()
+                .ok()?
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, f)| *f)?;
+            make()
+        }
     })
+}
+
+/// Builds a strategy registered from outside this crate.
+pub type StrategyFactory = fn() -> Box<dyn Strategy>;
+
+/// Strategies registered from outside (a learned planner in a crate that
+/// this one must not depend on), in registration order.
+static REGISTERED: std::sync::Mutex<Vec<(&'static str, StrategyFactory)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Registers a strategy under `name`, so that [`strategy`] and
+/// [`Pipeline::new`] know it (e.g. the `gnn` crate's learned planner,
+/// registered by the `blackstart` facade). A built-in name is not
+/// replaced; registering a name again replaces its constructor.
+pub fn register_strategy(name: &'static str, make: StrategyFactory) {
+    if STRATEGIES.contains(&name) {
+        return;
+    }
+    if let Ok(mut r) = REGISTERED.lock() {
+        match r.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = make,
+            None => r.push((name, make)),
+        }
+    }
+}
+
+/// Every strategy name [`strategy`] knows: [`STRATEGIES`], then the
+/// registered ones.
+pub fn strategy_names() -> Vec<&'static str> {
+    let mut v = STRATEGIES.to_vec();
+    if let Ok(r) = REGISTERED.lock() {
+        v.extend(r.iter().map(|(n, _)| *n));
+    }
+    v
 }
 
 /// What one interval produced.

@@ -1,4 +1,4 @@
-//! The forecaster that ships with the crate (trained by
+//! The forecaster and planner that ship with the crate (forecaster trained by
 //! `cargo run --release -p gnn --example train_forecaster`).
 
 use burn::prelude::*;
@@ -22,4 +22,19 @@ pub fn forecaster(device: &Device) -> Result<(Gnn, ForecasterMeta), Error> {
         load_model_bytes(FORECASTER_BPK, &meta.config, device)?,
         meta,
     ))
+}
+
+/// Burn record (burnpack) of the shipped planner (trained by
+/// `blackstart train planner`, see the crate docs).
+pub const PLANNER_BPK: &[u8] = include_bytes!("../weights/planner.bpk");
+/// Its [`crate::planner::PlannerMeta`] as JSON.
+pub const PLANNER_JSON: &str = include_str!("../weights/planner.json");
+
+/// The shipped planner on `device`, with its metadata.
+///
+/// # Errors
+/// Only if the files in the crate are corrupt.
+pub fn planner(device: &Device) -> Result<(Gnn, crate::planner::PlannerMeta), Error> {
+    let meta: crate::planner::PlannerMeta = serde_json::from_str(PLANNER_JSON)?;
+    Ok((load_model_bytes(PLANNER_BPK, &meta.config, device)?, meta))
 }

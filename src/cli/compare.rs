@@ -15,7 +15,7 @@ pub struct CompareArgs {
     /// Scenario file (TOML).
     pub scenario: PathBuf,
     /// A policy to compare (repeat; the first is the baseline): none,
-    /// priority, optimal, market.
+    /// priority, optimal, market, gnn (the learned planner).
     #[arg(long = "policy", required = true)]
     pub policies: Vec<String>,
     /// Number of replicas (overrides the file).

@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 
 mod compare;
 mod hazard;
+mod learn;
 mod pf;
 mod profile;
 mod query;
@@ -50,6 +51,11 @@ enum Command {
     DeviceEmulator(twin::EmulatorArgs),
     /// Replay a twin recording deterministically.
     Replay(twin::ReplayArgs),
+    /// Train a learned model: the net-load forecaster or the planner.
+    Train(learn::TrainArgs),
+    /// Evaluate a learned model (the shipped one by default); writes
+    /// OUT/metrics.json.
+    Eval(learn::EvalArgs),
 }
 
 /// An error that ends the program, with the exit status it maps to.
@@ -92,6 +98,8 @@ pub fn main() -> ExitCode {
         Command::Twin(args) => twin::run_twin(args),
         Command::DeviceEmulator(args) => twin::run_emulator(args),
         Command::Replay(args) => twin::run_replay(args),
+        Command::Train(args) => learn::run_train(args),
+        Command::Eval(args) => learn::run_eval(args),
     };
     match result {
         Ok(code) => code,

@@ -101,10 +101,11 @@ pub fn compare(
         ));
     };
     for (i, p) in policies.iter().enumerate() {
-        if !agents::STRATEGIES.contains(&p.as_str()) {
+        let known = crate::learn::strategy_names();
+        if !known.contains(&p.as_str()) {
             return Err(ScenarioError::Invalid(format!(
                 "--policy `{p}` is not known: expected one of {}",
-                agents::STRATEGIES.join(", ")
+                known.join(", ")
             )));
         }
         if policies[..i].contains(p) {

@@ -432,12 +432,13 @@ pub fn run_with_hooks(
             }
         }
     }
-    if !agents::STRATEGIES.contains(&resolved.policy.kind.as_str()) {
+    let known = crate::learn::strategy_names();
+    if !known.contains(&resolved.policy.kind.as_str()) {
         return Err(ScenarioError::Invalid(format!(
             "{}: policy kind `{}` is not known: expected one of {}",
             l.at("kind"),
             resolved.policy.kind,
-            agents::STRATEGIES.join(", ")
+            known.join(", ")
         )));
     }
     let base_dir = Path::new(&l.name)
