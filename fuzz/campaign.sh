@@ -47,8 +47,8 @@ one() {
   local end execs cov ft crashes
   end=$(date +%s)
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+  cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+  ft=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1 | awk '{print $4}')
   crashes=$(find "artifacts/$t" -type f | wc -l)
   echo "$t: cpu ${cpu} s, wall $((end - start)) s, exit $rc, executions ${execs:-?}, coverage (edges) ${cov:-?}, features ${ft:-?}, corpus $(ls "work/$t" | wc -l), artifacts $crashes"
 }
