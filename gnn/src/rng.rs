@@ -5,25 +5,21 @@
 //! device RNG (which is shared between threads and tests).
 
 /// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number
-/// generators", OOPSLA 2014): one `u64` of state, full period 2^64.
+/// generators", OOPSLA 2014), the generator of `disaster_scenarios::rng`,
+/// with what training needs on top: floats, bounded integers, shuffles and
+/// per-purpose forks.
 #[derive(Debug, Clone)]
-pub struct SplitMix64 {
-    state: u64,
-}
+pub struct SplitMix64(disaster_scenarios::rng::SplitMix64);
 
 impl SplitMix64 {
     /// A generator started from `seed`.
     pub fn new(seed: u64) -> Self {
-        Self { state: seed }
+        Self(disaster_scenarios::rng::SplitMix64::new(seed))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A uniform float in `[0, 1)` (53 random bits).
