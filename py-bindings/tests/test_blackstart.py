@@ -298,11 +298,14 @@ def test_progress_callback_and_ctrl_c():
     t0 = time.perf_counter()
     sc.run(replicas=2, threads=1)
     per_replica = (time.perf_counter() - t0) / 2
+    # Enough replicas for about 10 s, so the interrupt at 0.5 s always lands
+    # mid-run (400 replicas took under 0.5 s on an idle machine).
+    replicas = max(400, int(10.0 / per_replica))
     timer = threading.Timer(0.5, _thread.interrupt_main)
     timer.start()
     t0 = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
-        sc.run(replicas=400, threads=1)
+        sc.run(replicas=replicas, threads=1)
     elapsed = time.perf_counter() - t0
     timer.cancel()
     assert elapsed < 0.5 + 3 * per_replica + 1.0, (elapsed, per_replica)
