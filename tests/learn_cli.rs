@@ -1,5 +1,6 @@
 //! `blackstart eval planner`, `blackstart train planner` and the `gnn`
-//! strategy in a scenario, end to end on a one-day Hokkaido 2018 preset.
+//! strategy in a scenario, end to end on a one-day Hokkaido 2018 preset;
+//! `blackstart eval forecast` on SimBench (when the data pack is present).
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -87,6 +88,47 @@ fn gnn_policy_runs_in_a_scenario() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
+/// SimBench from the data pack beside the checkout, when present.
+fn simbench() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/grids/simbench");
+    p.join("mv_semiurb_0/profiles.parquet")
+        .exists()
+        .then_some(p)
+}
+
+#[test]
+fn eval_forecast_writes_metrics_with_the_issue_keys() {
+    let Some(data) = simbench() else {
+        println!("SKIP: ../shared/data/grids/simbench not found (SimBench data pack)");
+        return;
+    };
+    let d = tmp("eval-forecast");
+    let out = d.join("out");
+    let res = bin()
+        .args(["eval", "forecast", "--seed", "7", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    for h in 1..=24 {
+        let k = h.to_string();
+        let model = m["mae"][&k].as_f64().unwrap();
+        let sn = m["baseline_mae"]["seasonal_naive"][&k].as_f64().unwrap();
+        assert!(m["baseline_mae"]["persistence"][&k].is_number());
+        assert!(m["mape"][&k].is_number());
+        assert!(model > 0.0 && model < sn, "horizon {h}: {model} vs {sn}");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 #[test]
 fn bad_train_and_eval_flags_exit_with_status_2() {
     let d = tmp("bad");
@@ -132,6 +174,26 @@ fn bad_train_and_eval_flags_exit_with_status_2() {
         ],
         // Unknown model.
         vec!["train".into(), "weather".into()],
+        // An ensemble of no networks.
+        vec![
+            "train".into(),
+            "forecast".into(),
+            "--members".into(),
+            "0".into(),
+            "--out".into(),
+            d.join("o").display().to_string(),
+        ],
+        // No such forecaster weights.
+        vec![
+            "eval".into(),
+            "forecast".into(),
+            "--seed".into(),
+            "7".into(),
+            "--weights".into(),
+            d.join("nope.bpk").display().to_string(),
+            "--out".into(),
+            d.join("o").display().to_string(),
+        ],
     ];
     for args in cases {
         let res = bin().args(&args).output().unwrap();

@@ -1,4 +1,5 @@
-//! Inference time of the forecaster-shaped GNN on graphs of 100, 1,000 and
+//! Inference time of the shipped forecaster's shape (an ensemble of
+//! [`TrainOptions::default`]`().members` networks) on graphs of 100, 1,000 and
 //! 10,000 nodes (one snapshot, edges: a ring plus n/4 random chords, both
 //! directions), on the CPU backend; with `--features wgpu` and
 //! `GNN_BENCH_DEVICE=wgpu`, on the GPU.
@@ -8,7 +9,7 @@
 use burn::prelude::*;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use gnn::data::EDGE_DIM;
-use gnn::forecast::{HORIZON, IN_DIM, TrainOptions};
+use gnn::forecast::{Forecaster, HORIZON, IN_DIM, TrainOptions};
 use gnn::graph::Graph;
 use gnn::model::GnnConfig;
 use gnn::rng::SplitMix64;
@@ -31,7 +32,11 @@ fn bench(c: &mut Criterion) {
         edge_dim: EDGE_DIM,
         out_dim: HORIZON,
     };
-    let model = cfg.init(1, &dev);
+    let model = Forecaster {
+        members: (0..opts.members)
+            .map(|k| cfg.init(k as u64, &dev))
+            .collect(),
+    };
     let mut group = c.benchmark_group("gnn_forecast_inference");
     group.sample_size(20);
     for n in [100usize, 1_000, 10_000] {

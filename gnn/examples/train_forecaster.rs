@@ -1,5 +1,5 @@
 //! Trains the shipped forecaster: `cargo run --release -p gnn --example
-//! train_forecaster -- [SIMBENCH_DIR] [OUT_DIR] [EPOCHS] [HIDDEN]` (defaults:
+//! train_forecaster -- [SIMBENCH_DIR] [OUT_DIR] [EPOCHS] [HIDDEN] [SEED] [MEMBERS]` (defaults:
 //! `../shared/data/grids/simbench`, `gnn/weights`, [`TrainOptions::default`]).
 
 use std::path::PathBuf;
@@ -22,6 +22,12 @@ fn main() -> Result<(), gnn::Error> {
     if let Some(h) = a.next() {
         options.hidden = num(h)?;
     }
+    if let Some(s) = a.next() {
+        options.seed = num(s)? as u64;
+    }
+    if let Some(m) = a.next() {
+        options.members = num(m)?;
+    }
     let rep = train_forecast(
         &TrainForecastArgs {
             data_dir,
@@ -30,13 +36,20 @@ fn main() -> Result<(), gnn::Error> {
         },
         &mut |e| {
             println!(
-                "epoch {:>3}: train MAE {:.5}  val MAE {:.5}  ({:.1} s)",
-                e.epoch, e.train_mae, e.val_mae, e.seconds
+                "member {} epoch {:>3}: train MAE {:.5}  val MAE {:.5}  ({:.1} s)",
+                e.member, e.epoch, e.train_mae, e.val_mae, e.seconds
             )
         },
     )?;
     let m = &rep.metrics;
-    println!("best epoch {}", rep.meta.best_epoch);
+    println!(
+        "best epochs {:?}",
+        rep.meta
+            .members
+            .iter()
+            .map(|m| m.best_epoch)
+            .collect::<Vec<_>>()
+    );
     println!(
         "test, held-out nodes: mean MAE model {:.5}  persistence {:.5}  seasonal naive {:.5}  improvement {:.1} %",
         m.mean_mae["model"],

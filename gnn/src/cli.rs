@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::data::{SeriesSet, load_simbench};
 use crate::forecast::{
-    EpochReport, Errors, Evaluation, Split, TrainOptions, evaluate, simbench_split, train,
+    EpochReport, Errors, Evaluation, Forecaster, HORIZON, IN_DIM, MemberReport, Split,
+    TrainOptions, evaluate, simbench_split, train_forecaster,
 };
 use crate::model::{Gnn, GnnConfig};
 
@@ -52,10 +53,9 @@ pub struct ForecasterMeta {
     pub data: String,
     /// Held-out nodes (names as in [`SeriesSet::node_names`]).
     pub held_out_nodes: Vec<String>,
-    /// Epoch kept (best validation MAE).
-    pub best_epoch: usize,
-    /// Per-epoch numbers.
-    pub history: Vec<EpochReport>,
+    /// How each ensemble member trained (seed, epoch kept, per-epoch
+    /// numbers); the weights file holds as many networks.
+    pub members: Vec<MemberReport>,
 }
 
 /// Errors per horizon as JSON maps `{horizon_h: value}`.
@@ -216,12 +216,12 @@ pub struct TrainForecastReport {
 /// Missing data, or an unwritable output folder.
 pub fn train_forecast(
     args: &TrainForecastArgs,
-    on_epoch: &mut dyn FnMut(&EpochReport),
+    on_epoch: &mut (dyn FnMut(&EpochReport) + Send),
 ) -> Result<TrainForecastReport, Error> {
     let data = load_simbench(&args.data_dir)?;
     let split = simbench_split(&data, args.options.seed);
     let device = crate::cpu();
-    let trained = train(&data, &split, &args.options, &device, on_epoch)?;
+    let trained = train_forecaster(&data, &split, &args.options, &device, on_epoch)?;
     let head = evaluate(
         &trained.model,
         &data,
@@ -245,12 +245,11 @@ pub fn train_forecast(
             .filter(|&i| split.test_nodes[i])
             .map(|i| data.node_names[i].clone())
             .collect(),
-        best_epoch: trained.best_epoch,
-        history: trained.history.clone(),
+        members: trained.members.clone(),
     };
     mkdir(&args.out)?;
     let weights = args.out.join("forecaster.bpk");
-    save_model(&trained.model, &weights)?;
+    save_forecaster(&trained.model, &weights)?;
     write_json(&args.out.join("forecaster.json"), &meta)?;
     write_json(&args.out.join("metrics.json"), &metrics)?;
     Ok(TrainForecastReport {
@@ -317,6 +316,45 @@ pub fn save_model(model: &Gnn, path: &Path) -> Result<(), Error> {
         .map_err(|e| Error::Weights(format!("{}: {e}", path.display())))
 }
 
+/// Saves a forecaster (all its members) as one Burn record file.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn save_forecaster(model: &Forecaster, path: &Path) -> Result<(), Error> {
+    model
+        .clone()
+        .into_record()
+        .save(path)
+        .map_err(|e| Error::Weights(format!("{}: {e}", path.display())))
+}
+
+/// Loads a forecaster from burnpack bytes into the shape and member count
+/// that `meta` records.
+///
+/// # Errors
+/// Weights of another input format, or bytes that are not a record of
+/// this shape.
+pub fn load_forecaster_bytes(
+    bytes: &[u8],
+    meta: &ForecasterMeta,
+    device: &Device,
+) -> Result<Forecaster, Error> {
+    if meta.config.in_dim != IN_DIM || meta.config.out_dim != HORIZON {
+        return Err(Error::Weights(format!(
+            "a forecaster with {} inputs and {} outputs per node, but this version takes {} and gives {} (weights of an older input format: retrain with `blackstart train forecast`)",
+            meta.config.in_dim, meta.config.out_dim, IN_DIM, HORIZON
+        )));
+    }
+    if meta.members.is_empty() {
+        return Err(Error::Weights("the forecaster lists no members".into()));
+    }
+    let rec = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes.to_vec()))
+        .map_err(|e| Error::Weights(e.to_string()))?;
+    Forecaster::init(&meta.config, meta.members.len(), device)
+        .try_load_record(rec)
+        .map_err(|e| Error::Weights(e.to_string()))
+}
+
 /// Loads a model's weights from burnpack bytes into the shape `config`.
 ///
 /// # Errors
@@ -334,7 +372,10 @@ pub fn load_model_bytes(bytes: &[u8], config: &GnnConfig, device: &Device) -> Re
 ///
 /// # Errors
 /// Missing or mismatched files.
-pub fn load_model_file(path: &Path, device: &Device) -> Result<(Gnn, ForecasterMeta), Error> {
+pub fn load_model_file(
+    path: &Path,
+    device: &Device,
+) -> Result<(Forecaster, ForecasterMeta), Error> {
     let io = |p: &Path| {
         let p = p.to_path_buf();
         move |source| Error::Io {
@@ -346,5 +387,7 @@ pub fn load_model_file(path: &Path, device: &Device) -> Result<(Gnn, ForecasterM
     let meta: ForecasterMeta =
         serde_json::from_str(&std::fs::read_to_string(&meta_path).map_err(io(&meta_path))?)?;
     let bytes = std::fs::read(path).map_err(io(path))?;
-    Ok((load_model_bytes(&bytes, &meta.config, device)?, meta))
+    let model = load_forecaster_bytes(&bytes, &meta, device)
+        .map_err(|e| Error::Weights(format!("{}: {e}", path.display())))?;
+    Ok((model, meta))
 }

@@ -2,13 +2,29 @@
 //!
 //! For a forecast made at the end of hour `t` (the origin) every node gets
 //!
-//! - its last [`HIST`] hourly net loads (one week, per unit of its rating),
+//! - its last [`HIST`] hourly net loads (one week, per unit of its
+//!   rating), centred on their mean and divided by their mean absolute
+//!   deviation ([`window_stats`]), and that mean and deviation,
 //! - its static features ([`STATIC_DIM`]),
 //! - the calendar features of hour `t` ([`HOUR_DIM`]),
 //! - the day of week of hour `t + 24` (7; holidays as Sunday),
 //! - the clear-sky solar factor of the [`HORIZON`] target hours,
 //!
-//! and the model predicts the net load of hours `t+1 ..= t+24`.
+//! and the model predicts the net load of hours `t+1 ..= t+24` in the same
+//! normalised units, scaled back as `mean + deviation * output`. This
+//! window normalisation is reversible instance normalisation (Kim et al.,
+//! "Reversible Instance Normalization for Accurate Time-Series Forecasting
+//! against Distribution-Shift", ICLR 2022): the model learns shapes, not
+//! levels, so a winter test period after a spring-summer training period
+//! does not meet levels it never saw. On the SimBench split (seed 7, one
+//! network, 20 epochs) it took the held-out improvement over seasonal
+//! naive from 15.5 % to 20.9 %.
+//!
+//! The shipped forecaster is a [`Forecaster`]: the mean of four such
+//! networks trained from different seeds ([`train_forecaster`]), 23.4 %
+//! on the same split (numbers per horizon, and for other held-out sets, in
+//! the crate docs).
+//!
 //! Baselines: persistence (`y(t+h) = y(t)`) and seasonal naive, same hour
 //! yesterday (`y(t+h) = y(t+h-24)`).
 
@@ -29,7 +45,47 @@ pub const HIST: usize = 168;
 /// Forecast horizons, 1..=24 h.
 pub const HORIZON: usize = 24;
 /// Input features per node.
-pub const IN_DIM: usize = HIST + STATIC_DIM + HOUR_DIM + 7 + HORIZON;
+pub const IN_DIM: usize = HIST + STATIC_DIM + HOUR_DIM + 7 + HORIZON + 2;
+
+/// Least window scale (per unit) in the window normalisation.
+pub const MIN_SCALE: f32 = 0.01;
+
+/// Level and scale of node `i`'s history window ending at origin `t`: the
+/// window mean and mean absolute deviation (at least [`MIN_SCALE`]).
+pub fn window_stats(data: &SeriesSet, t: usize, i: usize) -> (f32, f32) {
+    let w = (t + 1 - HIST..=t).map(|tt| data.value(tt, i));
+    let mu = w.clone().sum::<f32>() / HIST as f32;
+    let mad = w.map(|v| (v - mu).abs()).sum::<f32>() / HIST as f32;
+    (mu, mad.max(MIN_SCALE))
+}
+
+/// Per-(origin, node) level and scale, `[b * n]` each ([`window_stats`]),
+/// in the order of [`build_batch`].
+pub fn batch_stats(data: &SeriesSet, origins: &[usize]) -> (Vec<f32>, Vec<f32>) {
+    let n = data.n();
+    let (mut m, mut s) = (
+        Vec::with_capacity(origins.len() * n),
+        Vec::with_capacity(origins.len() * n),
+    );
+    for &t in origins {
+        for i in 0..n {
+            let (mu, sd) = window_stats(data, t, i);
+            m.push(mu);
+            s.push(sd);
+        }
+    }
+    (m, s)
+}
+
+/// [`batch_stats`] as `[b, n, 1]` tensors (level, scale) on `device`.
+fn stats_tensors(data: &SeriesSet, origins: &[usize], device: &Device) -> (Tensor<3>, Tensor<3>) {
+    let (m, s) = batch_stats(data, origins);
+    let shape = [origins.len(), data.n(), 1];
+    (
+        Tensor::<3>::from_data(TensorData::new(m, shape), device),
+        Tensor::<3>::from_data(TensorData::new(s, shape), device),
+    )
+}
 
 /// Whether `t` can be an origin (full history and all targets inside).
 pub fn valid_origin(data: &SeriesSet, t: usize) -> bool {
@@ -48,9 +104,12 @@ pub fn build_batch(data: &SeriesSet, origins: &[usize]) -> (Vec<f32>, Vec<f32>) 
     for &t in origins {
         let hf = |tt: usize| &data.hour_feat[tt * HOUR_DIM..(tt + 1) * HOUR_DIM];
         for i in 0..n {
+            let (mu, sd) = window_stats(data, t, i);
             for k in 0..HIST {
-                x.push(data.value(t + 1 - HIST + k, i));
+                x.push((data.value(t + 1 - HIST + k, i) - mu) / sd);
             }
+            x.push(mu);
+            x.push(sd);
             x.extend_from_slice(&data.node_static[i * STATIC_DIM..(i + 1) * STATIC_DIM]);
             x.extend_from_slice(hf(t));
             x.extend_from_slice(&hf(t + HORIZON)[4..11]);
@@ -80,17 +139,84 @@ pub struct TrainOptions {
     pub hidden: usize,
     /// Rounds of message passing.
     pub layers: usize,
+    /// Networks in the ensemble, each trained from its own seed
+    /// ([`member_seed`]) on the same data; the forecast is their mean.
+    #[serde(default = "one")]
+    pub members: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
-            epochs: 20,
+            epochs: 12,
             batch: 32,
             lr: 2e-3,
             seed: 7,
             hidden: 64,
             layers: 2,
+            members: 4,
+        }
+    }
+}
+
+/// Seed of ensemble member `k` trained under `seed`: `seed` itself for the
+/// first member (a one-member ensemble is the plain model), a draw from the
+/// `member-k` stream of `seed` for the others.
+pub fn member_seed(seed: u64, k: usize) -> u64 {
+    if k == 0 {
+        seed
+    } else {
+        SplitMix64::fork(seed, &format!("member-{k}")).next_u64()
+    }
+}
+
+/// Networks trained from different seeds whose mean is the forecast (an
+/// ensemble average: each network's errors partly cancel, so the mean is
+/// better than a typical member on data none of them saw).
+#[derive(Module, Debug)]
+pub struct Forecaster {
+    /// The networks; at least one.
+    pub members: Vec<Gnn>,
+}
+
+impl From<Gnn> for Forecaster {
+    fn from(g: Gnn) -> Self {
+        Forecaster { members: vec![g] }
+    }
+}
+
+impl Forecaster {
+    /// `k` untrained networks of shape `config` on `device` (the shape
+    /// that a saved record loads into).
+    pub fn init(config: &GnnConfig, k: usize, device: &Device) -> Self {
+        Forecaster {
+            members: (0..k.max(1)).map(|_| config.init(0, device)).collect(),
+        }
+    }
+
+    /// The members' mean output for normalised inputs `x` (`[b, n,
+    /// IN_DIM]`, as [`build_batch`] makes them), in normalised units
+    /// (`[b, n, HORIZON]`; [`predict`] scales it back).
+    pub fn forward(&self, x: Tensor<3>, g: &crate::graph::GraphTensors) -> Tensor<3> {
+        let k = self.members.len().max(1) as f32;
+        let mut sum: Option<Tensor<3>> = None;
+        for m in &self.members {
+            let y = m.forward(x.clone(), g);
+            sum = Some(match sum {
+                None => y,
+                Some(s) => s + y,
+            });
+        }
+        match sum {
+            Some(s) => s / k,
+            None => {
+                let [b, n, _] = x.dims();
+                Tensor::zeros([b, n, HORIZON], &x.device())
+            }
         }
     }
 }
@@ -162,6 +288,9 @@ pub fn hold_out_nodes(data: &SeriesSet, seed: u64, frac: f64) -> (Vec<bool>, Vec
 /// One epoch's numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EpochReport {
+    /// Ensemble member, from 0.
+    #[serde(default)]
+    pub member: usize,
     /// Epoch, from 1.
     pub epoch: usize,
     /// Mean training loss (MAE, per unit) over the epoch's minibatches.
@@ -200,7 +329,7 @@ pub fn train(
     split: &Split,
     opts: &TrainOptions,
     device: &Device,
-    on_epoch: &mut dyn FnMut(&EpochReport),
+    on_epoch: &mut (dyn FnMut(&EpochReport) + Send),
 ) -> Result<Trained, Error> {
     if split.train_origins.is_empty() || !split.train_nodes.iter().any(|&b| b) {
         return Err(Error::Data("no training origins or nodes".into()));
@@ -241,7 +370,8 @@ pub fn train(
             let (x, y) = build_batch(data, chunk);
             let x = Tensor::<3>::from_data(TensorData::new(x, [b, n, IN_DIM]), &ad);
             let y = Tensor::<3>::from_data(TensorData::new(y, [b, n, HORIZON]), &ad);
-            let pred = model.forward(x, &g_ad);
+            let (mu, sd) = stats_tensors(data, chunk, &ad);
+            let pred = model.forward(x, &g_ad) * sd + mu;
             let loss = ((pred - y).abs() * mask_t.clone()).sum() / (n_mask * (b * HORIZON) as f32);
             let lv = f64::from(loss.clone().into_scalar::<f32>());
             sum += lv;
@@ -256,10 +386,11 @@ pub fn train(
         let val_mae = if split.val_origins.is_empty() {
             sum / cnt.max(1) as f64
         } else {
-            let pred = predict(&plain, data, &g_plain, &split.val_origins, device);
+            let pred = predict_one(&plain, data, &g_plain, &split.val_origins, device);
             mae_all(data, &split.val_origins, &split.train_nodes, &pred)
         };
         let rep = EpochReport {
+            member: 0,
             epoch,
             train_mae: sum / cnt.max(1) as f64,
             val_mae,
@@ -280,9 +411,104 @@ pub fn train(
     })
 }
 
-/// Predictions `[origins * n * HORIZON]` (per unit) of `model` on `device`
-/// (`g` must be `data.graph` on that device).
+/// One ensemble member's training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberReport {
+    /// Its seed ([`member_seed`]).
+    pub seed: u64,
+    /// Epoch (from 1) kept.
+    pub best_epoch: usize,
+    /// Per-epoch numbers.
+    pub history: Vec<EpochReport>,
+}
+
+/// A trained ensemble.
+#[derive(Debug)]
+pub struct TrainedForecaster {
+    /// The members, each at its best validation epoch.
+    pub model: Forecaster,
+    /// The members' shape.
+    pub config: GnnConfig,
+    /// How each member trained.
+    pub members: Vec<MemberReport>,
+}
+
+/// Trains `opts.members` networks with [`train`], member `k` from
+/// [`member_seed`]`(opts.seed, k)`, on the same split, and returns their
+/// ensemble. Members train in parallel (Rayon), each deterministic on its
+/// own, so the result does not depend on the thread count. `on_epoch` sees
+/// every member's epochs as they finish (in no fixed order across members).
+///
+/// # Errors
+/// An empty training set.
+pub fn train_forecaster(
+    data: &SeriesSet,
+    split: &Split,
+    opts: &TrainOptions,
+    device: &Device,
+    on_epoch: &mut (dyn FnMut(&EpochReport) + Send),
+) -> Result<TrainedForecaster, Error> {
+    use rayon::prelude::*;
+    let sink = std::sync::Mutex::new(on_epoch);
+    let trained: Vec<(u64, Trained)> = (0..opts.members.max(1))
+        .into_par_iter()
+        .map(|k| {
+            let seed = member_seed(opts.seed, k);
+            let o = TrainOptions { seed, ..*opts };
+            let t = train(data, split, &o, device, &mut |e: &EpochReport| {
+                let e = EpochReport { member: k, ..*e };
+                if let Ok(mut f) = sink.lock() {
+                    f(&e);
+                }
+            })?;
+            Ok((seed, t))
+        })
+        .collect::<Result<_, Error>>()?;
+    let config = trained[0].1.config;
+    let mut members = Vec::with_capacity(trained.len());
+    let mut nets = Vec::with_capacity(trained.len());
+    for (k, (seed, t)) in trained.into_iter().enumerate() {
+        members.push(MemberReport {
+            seed,
+            best_epoch: t.best_epoch,
+            history: t
+                .history
+                .iter()
+                .map(|e| EpochReport { member: k, ..*e })
+                .collect(),
+        });
+        nets.push(t.model);
+    }
+    Ok(TrainedForecaster {
+        model: Forecaster { members: nets },
+        config,
+        members,
+    })
+}
+
+/// Predictions `[origins * n * HORIZON]` (per unit) of `model`, the mean
+/// of its members, on `device` (`g` must be `data.graph` on that device).
 pub fn predict(
+    model: &Forecaster,
+    data: &SeriesSet,
+    g: &crate::graph::GraphTensors,
+    origins: &[usize],
+    device: &Device,
+) -> Vec<f32> {
+    let n = data.n();
+    let mut out = Vec::with_capacity(origins.len() * n * HORIZON);
+    for chunk in origins.chunks(64) {
+        let (x, _) = build_batch(data, chunk);
+        let x = Tensor::<3>::from_data(TensorData::new(x, [chunk.len(), n, IN_DIM]), device);
+        let (mu, sd) = stats_tensors(data, chunk, device);
+        let p = model.forward(x, g) * sd + mu;
+        out.extend(p.into_data().iter::<f32>());
+    }
+    out
+}
+
+/// Predictions `[origins * n * HORIZON]` (per unit) of one network.
+fn predict_one(
     model: &Gnn,
     data: &SeriesSet,
     g: &crate::graph::GraphTensors,
@@ -294,7 +520,8 @@ pub fn predict(
     for chunk in origins.chunks(64) {
         let (x, _) = build_batch(data, chunk);
         let x = Tensor::<3>::from_data(TensorData::new(x, [chunk.len(), n, IN_DIM]), device);
-        let p = model.forward(x, g);
+        let (mu, sd) = stats_tensors(data, chunk, device);
+        let p = model.forward(x, g) * sd + mu;
         out.extend(p.into_data().iter::<f32>());
     }
     out
@@ -401,7 +628,7 @@ impl Evaluation {
 
 /// Evaluates `model` (on `device`) and both baselines.
 pub fn evaluate(
-    model: &Gnn,
+    model: &Forecaster,
     data: &SeriesSet,
     origins: &[usize],
     nodes: &[bool],

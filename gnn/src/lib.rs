@@ -32,47 +32,77 @@
 //! years are typical years at other sites (Italy, North Carolina), not
 //! 2016 at the grids.
 //!
-//! Model: 2 rounds of message passing, 64-wide states, 20 epochs of Adam on
-//! L1 loss, seed 7, epoch 16 kept (`cargo run --release -p gnn --example
-//! train_forecaster`, about 6 minutes on 2 loaded cores); weights
-//! `weights/forecaster.bpk`, 250 KB.
+//! Inputs are normalised per bus and origin by the week's mean and mean
+//! absolute deviation, and the output is scaled back (reversible instance
+//! normalisation, see [`forecast`]).
+//!
+//! Model: an ensemble ([`forecast::Forecaster`]) of 4 networks, each 2
+//! rounds of message passing with 64-wide states, trained for 12 epochs of
+//! Adam on L1 loss from its own seed (7 and three draws from it), the best
+//! validation epoch of each kept (7, 9, 9, 8); the forecast is their mean.
+//! `blackstart train forecast --seed 7 --out DIR` (the defaults) trains it
+//! in about 6 minutes on 2 cores (members train in parallel); the shipped
+//! `weights/forecaster.bpk` (1 MB, the four networks) and
+//! `weights/forecaster.json` are that run's files.
 //!
 //! Test period on the held-out buses, MAE in per unit of bus rating, MAPE
 //! over points with |net load| >= 0.05 p.u.:
 //!
 //! | horizon (h) | MAE model | MAE persistence | MAE seasonal naive | MAPE model (%) | MAPE persistence | MAPE seasonal naive |
 //! |---:|---:|---:|---:|---:|---:|---:|
-//! | 1 | 0.01781 | 0.02239 | 0.03221 | 12.5 | 15.9 | 21.7 |
-//! | 2 | 0.02228 | 0.03629 | 0.03222 | 15.8 | 26.1 | 21.7 |
-//! | 3 | 0.02402 | 0.04785 | 0.03222 | 16.8 | 35.1 | 21.7 |
-//! | 4 | 0.02538 | 0.05807 | 0.03223 | 17.6 | 43.2 | 21.7 |
-//! | 5 | 0.02620 | 0.06631 | 0.03224 | 18.3 | 50.1 | 21.7 |
-//! | 6 | 0.02653 | 0.07252 | 0.03225 | 18.4 | 55.4 | 21.7 |
-//! | 7 | 0.02706 | 0.07668 | 0.03226 | 18.8 | 59.2 | 21.7 |
-//! | 8 | 0.02766 | 0.07935 | 0.03226 | 18.8 | 61.8 | 21.7 |
-//! | 9 | 0.02814 | 0.08110 | 0.03228 | 19.3 | 63.4 | 21.7 |
-//! | 10 | 0.02753 | 0.08219 | 0.03228 | 18.8 | 64.4 | 21.7 |
-//! | 11 | 0.02861 | 0.08297 | 0.03228 | 19.8 | 64.8 | 21.7 |
-//! | 12 | 0.02789 | 0.08335 | 0.03229 | 19.1 | 64.7 | 21.7 |
-//! | 13 | 0.02808 | 0.08307 | 0.03229 | 19.2 | 64.2 | 21.7 |
-//! | 14 | 0.02807 | 0.08263 | 0.03230 | 19.0 | 63.6 | 21.7 |
-//! | 15 | 0.02879 | 0.08190 | 0.03231 | 19.5 | 62.8 | 21.7 |
-//! | 16 | 0.02864 | 0.08071 | 0.03232 | 19.1 | 61.9 | 21.7 |
-//! | 17 | 0.02856 | 0.07855 | 0.03232 | 18.9 | 60.6 | 21.7 |
-//! | 18 | 0.02920 | 0.07506 | 0.03232 | 19.7 | 58.0 | 21.7 |
-//! | 19 | 0.02893 | 0.06990 | 0.03235 | 19.2 | 53.8 | 21.8 |
-//! | 20 | 0.02934 | 0.06333 | 0.03238 | 19.4 | 48.2 | 21.8 |
-//! | 21 | 0.02890 | 0.05538 | 0.03241 | 19.2 | 41.5 | 21.8 |
-//! | 22 | 0.02900 | 0.04667 | 0.03243 | 19.1 | 33.9 | 21.8 |
-//! | 23 | 0.02935 | 0.03792 | 0.03244 | 19.4 | 26.4 | 21.8 |
-//! | 24 | 0.02959 | 0.03246 | 0.03246 | 19.6 | 21.9 | 21.9 |
+//! | 1 | 0.01578 | 0.02239 | 0.03221 | 10.8 | 15.9 | 21.7 |
+//! | 2 | 0.01996 | 0.03629 | 0.03222 | 13.6 | 26.1 | 21.7 |
+//! | 3 | 0.02175 | 0.04785 | 0.03222 | 14.7 | 35.1 | 21.7 |
+//! | 4 | 0.02292 | 0.05807 | 0.03223 | 15.4 | 43.2 | 21.7 |
+//! | 5 | 0.02368 | 0.06631 | 0.03224 | 15.9 | 50.1 | 21.7 |
+//! | 6 | 0.02425 | 0.07252 | 0.03225 | 16.2 | 55.4 | 21.7 |
+//! | 7 | 0.02460 | 0.07668 | 0.03226 | 16.4 | 59.2 | 21.7 |
+//! | 8 | 0.02487 | 0.07935 | 0.03226 | 16.6 | 61.8 | 21.7 |
+//! | 9 | 0.02513 | 0.08110 | 0.03228 | 16.7 | 63.4 | 21.7 |
+//! | 10 | 0.02530 | 0.08219 | 0.03228 | 16.8 | 64.4 | 21.7 |
+//! | 11 | 0.02538 | 0.08297 | 0.03228 | 16.8 | 64.8 | 21.7 |
+//! | 12 | 0.02554 | 0.08335 | 0.03229 | 17.0 | 64.7 | 21.7 |
+//! | 13 | 0.02567 | 0.08307 | 0.03229 | 17.0 | 64.2 | 21.7 |
+//! | 14 | 0.02580 | 0.08263 | 0.03230 | 17.1 | 63.6 | 21.7 |
+//! | 15 | 0.02595 | 0.08190 | 0.03231 | 17.2 | 62.8 | 21.7 |
+//! | 16 | 0.02608 | 0.08071 | 0.03232 | 17.2 | 61.9 | 21.7 |
+//! | 17 | 0.02620 | 0.07855 | 0.03232 | 17.3 | 60.6 | 21.7 |
+//! | 18 | 0.02622 | 0.07506 | 0.03232 | 17.3 | 58.0 | 21.7 |
+//! | 19 | 0.02633 | 0.06990 | 0.03235 | 17.4 | 53.8 | 21.8 |
+//! | 20 | 0.02644 | 0.06333 | 0.03238 | 17.5 | 48.2 | 21.8 |
+//! | 21 | 0.02650 | 0.05538 | 0.03241 | 17.5 | 41.5 | 21.8 |
+//! | 22 | 0.02648 | 0.04667 | 0.03243 | 17.5 | 33.9 | 21.8 |
+//! | 23 | 0.02648 | 0.03792 | 0.03244 | 17.5 | 26.4 | 21.8 |
+//! | 24 | 0.02667 | 0.03246 | 0.03246 | 17.6 | 21.9 | 21.9 |
 //!
-//! Mean over horizons: model 0.02731, persistence 0.06569, seasonal naive
-//! 0.03231: **15.5 % below seasonal naive, short of the 20 % the issue
-//! asks for**. The model beats both baselines at every horizon; the gap to
-//! 20 % is at 8-24 h, where the remaining error is load noise and weather
-//! that history and calendar do not carry. On the training buses over the
-//! same test period: model 0.02842, seasonal naive 0.03373 (15.7 %).
+//! Mean over horizons: model 0.02475, persistence 0.06569, seasonal naive
+//! 0.03231: **23.4 % below seasonal naive** (the issue asks for 20 %);
+//! MAPE 16.4 % against seasonal naive's 21.8 %. The model beats both
+//! baselines at every horizon. On the training buses over the same test
+//! period: model 0.02568, seasonal naive 0.03373 (23.9 %).
+//!
+//! How much of this is the choice of held-out buses: the seed also draws
+//! which 35 buses are held out. With the same settings,
+//!
+//! | seed | held-out buses: model / seasonal naive | improvement | training buses, test period |
+//! |---:|---:|---:|---:|
+//! | 7 (shipped) | 0.02475 / 0.03231 | 23.4 % | 23.9 % |
+//! | 8 | 0.02656 / 0.03337 | 20.4 % | 24.1 % |
+//! | 9 | 0.02492 / 0.03227 | 22.8 % | 24.3 % |
+//!
+//! All three clear 20 %; the spread comes from which buses are held out
+//! (seed 8 holds out `mv_semiurb_0/49`, whose rating is mostly a hydro
+//! plant, the only hydro unit in the data).
+//!
+//! Steps that got here, each on seed 7's split: one network on raw
+//! per-unit history, 15.5 %; predicting the correction to seasonal naive
+//! instead, 13.5 %; window normalisation, 20.9 % (one network, 20 epochs;
+//! 18.1 % and 20.2 % on seeds 8 and 9); the 4-network ensemble, 23.4 %.
+//! What is left is mostly noise in the individual load profiles and weather
+//! that history and calendar do not carry; and buses unlike any in
+//! training: `mv_semiurb_0/49` (mostly hydro), held out under seed 8, is
+//! forecast worse than by seasonal naive (MAE 0.034 against 0.028). The
+//! example `forecast_breakdown` lists the error per held-out bus.
 //!
 //! # The shipped planner and how it does
 //!

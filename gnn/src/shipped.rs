@@ -4,7 +4,8 @@
 use burn::prelude::*;
 
 use crate::Error;
-use crate::cli::{ForecasterMeta, load_model_bytes};
+use crate::cli::{ForecasterMeta, load_forecaster_bytes, load_model_bytes};
+use crate::forecast::Forecaster;
 use crate::model::Gnn;
 
 /// Burn record (burnpack) of the shipped forecaster.
@@ -16,12 +17,9 @@ pub const FORECASTER_JSON: &str = include_str!("../weights/forecaster.json");
 ///
 /// # Errors
 /// Only if the files in the crate are corrupt.
-pub fn forecaster(device: &Device) -> Result<(Gnn, ForecasterMeta), Error> {
+pub fn forecaster(device: &Device) -> Result<(Forecaster, ForecasterMeta), Error> {
     let meta: ForecasterMeta = serde_json::from_str(FORECASTER_JSON)?;
-    Ok((
-        load_model_bytes(FORECASTER_BPK, &meta.config, device)?,
-        meta,
-    ))
+    Ok((load_forecaster_bytes(FORECASTER_BPK, &meta, device)?, meta))
 }
 
 /// Burn record (burnpack) of the shipped planner (trained by

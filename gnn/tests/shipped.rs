@@ -2,10 +2,10 @@
 //! period and nodes. Needs `../shared/data/grids/simbench` (the data pack,
 //! not in this repository): skipped with a message when it is absent.
 //!
-//! The goal is a 20 % lower MAE than seasonal naive. The shipped
-//! model does not reach it (see the crate docs for the numbers); this test
-//! holds it to what it does reach, [`MIN_IMPROVEMENT`], and to beating
-//! seasonal naive at every horizon.
+//! The goal is a 20 % lower MAE than seasonal naive, averaged over
+//! the 24 horizons; the shipped ensemble reaches 23.4 % (see the crate docs
+//! for the numbers). This test holds it to the goal, [`MIN_IMPROVEMENT`],
+//! and to beating seasonal naive at every horizon.
 
 use std::path::PathBuf;
 
@@ -13,7 +13,7 @@ use gnn::cli::{EvalForecastArgs, eval_forecast};
 
 /// Least accepted `1 - MAE(model) / MAE(seasonal naive)` (MAE averaged
 /// over the 24 horizons).
-const MIN_IMPROVEMENT: f64 = 0.15;
+const MIN_IMPROVEMENT: f64 = 0.20;
 
 fn simbench() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/grids/simbench");
@@ -55,12 +55,6 @@ fn shipped_forecaster_beats_seasonal_naive_on_held_out_period_and_nodes() {
         "improvement over seasonal naive {:.3} < {MIN_IMPROVEMENT}",
         m.improvement_vs_seasonal_naive
     );
-    if m.improvement_vs_seasonal_naive < 0.20 {
-        println!(
-            "NOTE: improvement {:.1} % is below the issue's 20 % goal",
-            100.0 * m.improvement_vs_seasonal_naive
-        );
-    }
     for h in 1..=24 {
         assert!(
             m.mae[&h] < m.baseline_mae["seasonal_naive"][&h],

@@ -58,9 +58,13 @@ struct ForecastTrain {
     /// Samples (accepted for symmetry; the split is fixed by the calendar).
     #[arg(long)]
     samples: Option<usize>,
-    /// Epochs.
-    #[arg(long, default_value_t = 20)]
+    /// Epochs per ensemble member.
+    #[arg(long, default_value_t = gnn::forecast::TrainOptions::default().epochs)]
     epochs: usize,
+    /// Networks in the ensemble (each from its own seed; they train in
+    /// parallel, one per core).
+    #[arg(long, default_value_t = gnn::forecast::TrainOptions::default().members)]
+    members: usize,
     /// Seed of weights, shuffles and held-out buses.
     #[arg(long, default_value_t = 7)]
     seed: u64,
@@ -214,12 +218,14 @@ pub fn run_eval(args: EvalArgs) -> Result<ExitCode, CliError> {
 
 fn train_forecast(a: ForecastTrain) -> Result<ExitCode, CliError> {
     positive("epochs", a.epochs)?;
-    let bar = epoch_bar(a.epochs, a.quiet);
+    positive("members", a.members)?;
+    let bar = epoch_bar(a.epochs * a.members, a.quiet);
     bar.set_prefix("forecast");
     let args = gnn::cli::TrainForecastArgs {
         data_dir: a.data,
         options: gnn::forecast::TrainOptions {
             epochs: a.epochs,
+            members: a.members,
             seed: a.seed,
             ..gnn::forecast::TrainOptions::default()
         },
@@ -227,8 +233,8 @@ fn train_forecast(a: ForecastTrain) -> Result<ExitCode, CliError> {
     };
     let rep = gnn::cli::train_forecast(&args, &mut |e| {
         bar.set_message(format!(
-            "train MAE {:.4}, val MAE {:.4}",
-            e.train_mae, e.val_mae
+            "member {} epoch {}: train MAE {:.4}, val MAE {:.4}",
+            e.member, e.epoch, e.train_mae, e.val_mae
         ));
         bar.inc(1);
     })
@@ -236,8 +242,12 @@ fn train_forecast(a: ForecastTrain) -> Result<ExitCode, CliError> {
     bar.finish();
     let _ = writeln!(
         std::io::stdout(),
-        "best epoch {}; test MAE {:.5} vs seasonal naive {:.5} ({:.1} % better); wrote {}",
-        rep.meta.best_epoch,
+        "best epochs {:?}; test MAE {:.5} vs seasonal naive {:.5} ({:.1} % better); wrote {}",
+        rep.meta
+            .members
+            .iter()
+            .map(|m| m.best_epoch)
+            .collect::<Vec<_>>(),
         rep.metrics
             .mean_mae
             .get("model")
