@@ -294,21 +294,35 @@ def test_progress_callback_and_ctrl_c():
     blackstart.run(HOKKAIDO, replicas=4, threads=1, progress=lambda d, n: seen.append((d, n)))
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     # Ctrl-C (SIGINT's handler, as in a terminal) stops a long run quickly.
+    # The interrupt comes from another thread once the first replica has
+    # finished, so it always lands mid-run whatever the machine's speed
+    # (a timer at a fixed 0.5 s missed runs that finished sooner).
     sc = blackstart.Scenario.from_toml(SCEN / "kumamoto-2016.toml")
     t0 = time.perf_counter()
-    sc.run(replicas=2, threads=1)
-    per_replica = (time.perf_counter() - t0) / 2
-    # Enough replicas for about 10 s, so the interrupt at 0.5 s always lands
-    # mid-run (400 replicas took under 0.5 s on an idle machine).
-    replicas = max(400, int(10.0 / per_replica))
-    timer = threading.Timer(0.5, _thread.interrupt_main)
-    timer.start()
-    t0 = time.perf_counter()
+    sc.run(replicas=3, threads=1)
+    per_replica = (time.perf_counter() - t0) / 3
+    first_done = threading.Event()
+    fired_at = []
+
+    def fire():
+        if first_done.wait(60):
+            fired_at.append(time.perf_counter())
+            _thread.interrupt_main()
+
+    def note(done, total):
+        first_done.set()
+
+    helper = threading.Thread(target=fire, daemon=True)
+    helper.start()
     with pytest.raises(KeyboardInterrupt):
-        sc.run(replicas=replicas, threads=1)
-    elapsed = time.perf_counter() - t0
-    timer.cancel()
-    assert elapsed < 0.5 + 3 * per_replica + 1.0, (elapsed, per_replica)
+        sc.run(replicas=5000, threads=1, progress=note)
+    stopped_at = time.perf_counter()
+    helper.join(5)
+    assert fired_at, "the interrupt never fired"
+    # Stopped within the replica running at the interrupt (and the 50 ms
+    # signal poll), far from the 5000 asked for.
+    elapsed = stopped_at - fired_at[0]
+    assert elapsed < 3 * per_replica + 1.0, (elapsed, per_replica)
     # A failing callback stops the run with its exception.
     def boom(d, n):
         raise RuntimeError("stop here")
