@@ -25,7 +25,8 @@ pub struct Execution {
 ///
 /// 1. Every transfer is checked: each edge of its path must be usable now
 ///    (intact, and in the grid analyzer's report) and the transfers' power
-///    on each edge must stay within its capacity; otherwise the transfer is
+///    on each edge (the sent power less the losses of the path's earlier
+///    edges) must stay within its capacity; otherwise the transfer is
 ///    refused and the refusal logged.
 /// 2. Switches: the switches of the edges of accepted paths are closed;
 ///    other closed tie switches are opened, and so are closed feeder (PCC)
@@ -72,24 +73,32 @@ impl Executor {
                 ));
                 continue;
             }
-            let over = t
-                .path
+            // Power on each edge of the path: the sent power less the losses
+            // of the edges before it (as the router, the LP and its
+            // decomposition book it).
+            let mut on_edge = Vec::with_capacity(t.path.len());
+            let mut flow = t.sent_mw;
+            for &e in &t.path {
+                on_edge.push((e, flow));
+                flow *= 1.0 - obs.edges[e].loss_frac;
+            }
+            let over = on_edge
                 .iter()
-                .find(|&&e| used[e] + t.sent_mw > obs.edges[e].capacity_mw * (1.0 + 1e-6) + 1e-9);
-            if let Some(&e) = over {
+                .find(|&&(e, f)| used[e] + f > obs.edges[e].capacity_mw * (1.0 + 1e-6) + 1e-9);
+            if let Some(&(e, f)) = over {
                 ex.refused.push(format!(
                     "refused {:.3} MW from {} to {}: {} would carry {:.3} MW over its {:.3} MW capacity",
                     t.sent_mw,
                     name(obs, t.from),
                     name(obs, t.to),
                     obs.edges[e].id,
-                    used[e] + t.sent_mw,
+                    used[e] + f,
                     obs.edges[e].capacity_mw
                 ));
                 continue;
             }
-            for &e in &t.path {
-                used[e] += t.sent_mw;
+            for &(e, f) in &on_edge {
+                used[e] += f;
             }
             ex.exchange_mw[t.from] -= t.sent_mw;
             ex.exchange_mw[t.to] += t.delivered_mw;

@@ -557,6 +557,73 @@ fn executor_respects_battery_diesel_fuel_and_line_limits() {
 }
 
 #[test]
+fn executor_books_each_edge_net_of_the_losses_before_it() {
+    // a -> relay -> c over two ties with 10 % loss each; the second tie is
+    // the bottleneck: 1.0 MW sent onto the first arrives as 0.9 MW on the
+    // second, which is exactly its capacity.
+    let mut obs = two_microgrids(true);
+    obs.microgrids = vec![
+        mg("a", vec![], vec![battery(0, 4.0, 4.0, 1.0)], 1),
+        mg("relay", vec![], vec![], 1),
+        mg("c", vec![load(0, 2.0, Priority::Critical)], vec![], 1),
+    ];
+    let line = |id: &str, a: usize, b: usize, cap: f64, switch: usize| PathEdge {
+        id: id.into(),
+        kind: EdgeKind::Tie,
+        a: Node::Mg(a),
+        b: Node::Mg(b),
+        capacity_mw: cap,
+        loss_frac: 0.1,
+        intact: true,
+        switch,
+        closed: false,
+    };
+    obs.edges = vec![
+        line("tie-a-relay", 0, 1, 1.0, 7),
+        line("tie-relay-c", 1, 2, 0.9, 8),
+    ];
+    let dis = DisasterAnalyzer::default().run(&obs);
+    let en = EnergyAnalyzer.run(&obs);
+    let gr = GridAnalyzer.run(&obs);
+    let input = PlanInput {
+        obs: &obs,
+        disaster: &dis,
+        energy: &en,
+        grid: &gr,
+    };
+    // The LP fills both ties: 1.0 MW sent, 0.81 MW delivered to c.
+    let plan = OptimalPlanner::default().plan(&input).unwrap();
+    let sent: f64 = plan.transfers.iter().map(|t| t.sent_mw).sum();
+    let got: f64 = plan.transfers.iter().map(|t| t.delivered_mw).sum();
+    assert!((sent - 1.0).abs() < 1e-6, "{:?}", plan.transfers);
+    assert!((got - 0.81).abs() < 1e-6, "{:?}", plan.transfers);
+    assert!(plan.transfers.iter().all(|t| t.path == vec![0, 1]));
+    // All of it is carried out (counting the full 1.0 MW on the second tie
+    // refused it).
+    let ex = Executor::default().execute(&obs, &gr, &plan);
+    assert!(ex.refused.is_empty(), "{:?}", ex.refused);
+    assert_eq!(ex.accepted.len(), plan.transfers.len());
+    assert!((ex.exchange_mw[2] - 0.81).abs() < 1e-6);
+    // The second tie is full: 50 kW more from the relay does not fit.
+    let mut more = plan.clone();
+    more.transfers.push(Transfer {
+        from: 1,
+        to: 2,
+        sent_mw: 0.05,
+        delivered_mw: 0.045,
+        path: vec![1],
+        reason: "one more".into(),
+    });
+    let ex = Executor::default().execute(&obs, &gr, &more);
+    assert_eq!(ex.refused.len(), 1, "{:?}", ex.refused);
+    assert!(
+        ex.refused[0].contains("tie-relay-c would carry 0.950 MW over its 0.900 MW capacity"),
+        "{}",
+        ex.refused[0]
+    );
+}
+
+#[test]
 fn strategies_share_with_the_dark_microgrid_and_none_does_not() {
     let obs = two_microgrids(true);
     for (name, expect_share) in [
