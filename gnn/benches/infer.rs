@@ -4,7 +4,7 @@
 //! directions), on the CPU backend; with `--features wgpu` and
 //! `GNN_BENCH_DEVICE=wgpu`, on the GPU.
 //!
-//! `cargo bench -p gnn --bench infer`
+//! `cargo bench --workspace --bench infer`
 
 use burn::prelude::*;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
