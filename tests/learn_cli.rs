@@ -24,6 +24,19 @@ fn scenario(dir: &Path, policy: &str) -> PathBuf {
     p
 }
 
+fn assert_success(res: &std::process::Output) {
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+}
+
+/// `DIR/metrics.json`, parsed.
+fn metrics(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap()
+}
+
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("blackstart-learn-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -43,13 +56,8 @@ fn eval_planner_writes_metrics_with_the_issue_keys() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(
-        res.status.success(),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    assert_success(&res);
+    let m = metrics(&out);
     let obj = m.as_object().unwrap();
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     keys.sort_unstable();
@@ -80,11 +88,7 @@ fn gnn_policy_runs_in_a_scenario() {
         .arg(d.join("out"))
         .output()
         .unwrap();
-    assert!(
-        res.status.success(),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    assert_success(&res);
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -111,13 +115,8 @@ fn eval_forecast_writes_metrics_with_the_issue_keys() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(
-        res.status.success(),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    assert_success(&res);
+    let m = metrics(&out);
     for h in 1..=24 {
         let k = h.to_string();
         let model = m["mae"][&k].as_f64().unwrap();

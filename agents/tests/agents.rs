@@ -66,14 +66,22 @@ fn mg(
 
 fn tie(cap: f64, loss: f64, intact: bool) -> PathEdge {
     PathEdge {
-        id: "tie-a-b".into(),
+        intact,
+        ..tie_between("tie-a-b", 0, 1, cap, loss, 7)
+    }
+}
+
+/// An intact, open tie between microgrids `a` and `b`.
+fn tie_between(id: &str, a: usize, b: usize, cap: f64, loss: f64, switch: usize) -> PathEdge {
+    PathEdge {
+        id: id.into(),
         kind: EdgeKind::Tie,
-        a: Node::Mg(0),
-        b: Node::Mg(1),
+        a: Node::Mg(a),
+        b: Node::Mg(b),
         capacity_mw: cap,
         loss_frac: loss,
-        intact,
-        switch: 7,
+        intact: true,
+        switch,
         closed: false,
     }
 }
@@ -567,20 +575,9 @@ fn executor_books_each_edge_net_of_the_losses_before_it() {
         mg("relay", vec![], vec![], 1),
         mg("c", vec![load(0, 2.0, Priority::Critical)], vec![], 1),
     ];
-    let line = |id: &str, a: usize, b: usize, cap: f64, switch: usize| PathEdge {
-        id: id.into(),
-        kind: EdgeKind::Tie,
-        a: Node::Mg(a),
-        b: Node::Mg(b),
-        capacity_mw: cap,
-        loss_frac: 0.1,
-        intact: true,
-        switch,
-        closed: false,
-    };
     obs.edges = vec![
-        line("tie-a-relay", 0, 1, 1.0, 7),
-        line("tie-relay-c", 1, 2, 0.9, 8),
+        tie_between("tie-a-relay", 0, 1, 1.0, 0.1, 7),
+        tie_between("tie-relay-c", 1, 2, 0.9, 0.1, 8),
     ];
     let dis = DisasterAnalyzer::default().run(&obs);
     let en = EnergyAnalyzer.run(&obs);

@@ -386,7 +386,9 @@ pub fn train(
         let val_mae = if split.val_origins.is_empty() {
             sum / cnt.max(1) as f64
         } else {
-            let pred = predict_one(&plain, data, &g_plain, &split.val_origins, device);
+            let pred = predict_by(data, &split.val_origins, device, |x| {
+                plain.forward(x, &g_plain)
+            });
             mae_all(data, &split.val_origins, &split.train_nodes, &pred)
         };
         let rep = EpochReport {
@@ -495,25 +497,16 @@ pub fn predict(
     origins: &[usize],
     device: &Device,
 ) -> Vec<f32> {
-    let n = data.n();
-    let mut out = Vec::with_capacity(origins.len() * n * HORIZON);
-    for chunk in origins.chunks(64) {
-        let (x, _) = build_batch(data, chunk);
-        let x = Tensor::<3>::from_data(TensorData::new(x, [chunk.len(), n, IN_DIM]), device);
-        let (mu, sd) = stats_tensors(data, chunk, device);
-        let p = model.forward(x, g) * sd + mu;
-        out.extend(p.into_data().iter::<f32>());
-    }
-    out
+    predict_by(data, origins, device, |x| model.forward(x, g))
 }
 
-/// Predictions `[origins * n * HORIZON]` (per unit) of one network.
-fn predict_one(
-    model: &Gnn,
+/// Predictions `[origins * n * HORIZON]` (per unit) of `forward`, a map
+/// from normalised inputs to normalised outputs, scaled back per node.
+fn predict_by(
     data: &SeriesSet,
-    g: &crate::graph::GraphTensors,
     origins: &[usize],
     device: &Device,
+    forward: impl Fn(Tensor<3>) -> Tensor<3>,
 ) -> Vec<f32> {
     let n = data.n();
     let mut out = Vec::with_capacity(origins.len() * n * HORIZON);
@@ -521,7 +514,7 @@ fn predict_one(
         let (x, _) = build_batch(data, chunk);
         let x = Tensor::<3>::from_data(TensorData::new(x, [chunk.len(), n, IN_DIM]), device);
         let (mu, sd) = stats_tensors(data, chunk, device);
-        let p = model.forward(x, g) * sd + mu;
+        let p = forward(x) * sd + mu;
         out.extend(p.into_data().iter::<f32>());
     }
     out
