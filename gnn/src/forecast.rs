@@ -59,52 +59,52 @@ pub fn window_stats(data: &SeriesSet, t: usize, i: usize) -> (f32, f32) {
     (mu, mad.max(MIN_SCALE))
 }
 
-/// Per-(origin, node) level and scale, `[b * n]` each ([`window_stats`]),
-/// in the order of [`build_batch`].
-pub fn batch_stats(data: &SeriesSet, origins: &[usize]) -> (Vec<f32>, Vec<f32>) {
-    let n = data.n();
-    let (mut m, mut s) = (
-        Vec::with_capacity(origins.len() * n),
-        Vec::with_capacity(origins.len() * n),
-    );
-    for &t in origins {
-        for i in 0..n {
-            let (mu, sd) = window_stats(data, t, i);
-            m.push(mu);
-            s.push(sd);
-        }
-    }
-    (m, s)
-}
-
-/// [`batch_stats`] as `[b, n, 1]` tensors (level, scale) on `device`.
-fn stats_tensors(data: &SeriesSet, origins: &[usize], device: &Device) -> (Tensor<3>, Tensor<3>) {
-    let (m, s) = batch_stats(data, origins);
-    let shape = [origins.len(), data.n(), 1];
-    (
-        Tensor::<3>::from_data(TensorData::new(m, shape), device),
-        Tensor::<3>::from_data(TensorData::new(s, shape), device),
-    )
-}
-
 /// Whether `t` can be an origin (full history and all targets inside).
 pub fn valid_origin(data: &SeriesSet, t: usize) -> bool {
     t + 1 >= HIST && t + HORIZON < data.t_len
 }
 
-/// Inputs `[b * n * IN_DIM]` and targets `[b * n * HORIZON]` for the
-/// given origins.
+/// One minibatch of `b` origins over the `n` nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    /// Inputs `[b * n * IN_DIM]` (history normalised by `level` and
+    /// `scale`).
+    pub x: Vec<f32>,
+    /// Targets `[b * n * HORIZON]`, per unit (not normalised).
+    pub y: Vec<f32>,
+    /// Window mean per (origin, node), `[b * n]` ([`window_stats`]).
+    pub level: Vec<f32>,
+    /// Window scale per (origin, node), `[b * n]`.
+    pub scale: Vec<f32>,
+}
+
+impl Batch {
+    /// `level` and `scale` as `[b, n, 1]` tensors on `device`, to scale a
+    /// normalised output back: `level + scale * output`.
+    fn stats_tensors(&self, b: usize, n: usize, device: &Device) -> (Tensor<3>, Tensor<3>) {
+        (
+            Tensor::<3>::from_data(TensorData::new(self.level.clone(), [b, n, 1]), device),
+            Tensor::<3>::from_data(TensorData::new(self.scale.clone(), [b, n, 1]), device),
+        )
+    }
+}
+
+/// The [`Batch`] of the given origins.
 ///
 /// # Panics
 /// If an origin is not [`valid_origin`].
-pub fn build_batch(data: &SeriesSet, origins: &[usize]) -> (Vec<f32>, Vec<f32>) {
+pub fn build_batch(data: &SeriesSet, origins: &[usize]) -> Batch {
     let n = data.n();
-    let mut x = Vec::with_capacity(origins.len() * n * IN_DIM);
-    let mut y = Vec::with_capacity(origins.len() * n * HORIZON);
+    let rows = origins.len() * n;
+    let mut x = Vec::with_capacity(rows * IN_DIM);
+    let mut y = Vec::with_capacity(rows * HORIZON);
+    let (mut level, mut scale) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
     for &t in origins {
         let hf = |tt: usize| &data.hour_feat[tt * HOUR_DIM..(tt + 1) * HOUR_DIM];
         for i in 0..n {
             let (mu, sd) = window_stats(data, t, i);
+            level.push(mu);
+            scale.push(sd);
             for k in 0..HIST {
                 x.push((data.value(t + 1 - HIST + k, i) - mu) / sd);
             }
@@ -121,7 +121,7 @@ pub fn build_batch(data: &SeriesSet, origins: &[usize]) -> (Vec<f32>, Vec<f32>) 
             }
         }
     }
-    (x, y)
+    Batch { x, y, level, scale }
 }
 
 /// Training hyper-parameters.
@@ -367,10 +367,10 @@ pub fn train(
         let (mut sum, mut cnt) = (0.0, 0usize);
         for chunk in order.chunks(opts.batch.max(1)) {
             let b = chunk.len();
-            let (x, y) = build_batch(data, chunk);
-            let x = Tensor::<3>::from_data(TensorData::new(x, [b, n, IN_DIM]), &ad);
-            let y = Tensor::<3>::from_data(TensorData::new(y, [b, n, HORIZON]), &ad);
-            let (mu, sd) = stats_tensors(data, chunk, &ad);
+            let batch = build_batch(data, chunk);
+            let (mu, sd) = batch.stats_tensors(b, n, &ad);
+            let x = Tensor::<3>::from_data(TensorData::new(batch.x, [b, n, IN_DIM]), &ad);
+            let y = Tensor::<3>::from_data(TensorData::new(batch.y, [b, n, HORIZON]), &ad);
             let pred = model.forward(x, &g_ad) * sd + mu;
             let loss = ((pred - y).abs() * mask_t.clone()).sum() / (n_mask * (b * HORIZON) as f32);
             let lv = f64::from(loss.clone().into_scalar::<f32>());
@@ -511,9 +511,9 @@ fn predict_by(
     let n = data.n();
     let mut out = Vec::with_capacity(origins.len() * n * HORIZON);
     for chunk in origins.chunks(64) {
-        let (x, _) = build_batch(data, chunk);
-        let x = Tensor::<3>::from_data(TensorData::new(x, [chunk.len(), n, IN_DIM]), device);
-        let (mu, sd) = stats_tensors(data, chunk, device);
+        let batch = build_batch(data, chunk);
+        let (mu, sd) = batch.stats_tensors(chunk.len(), n, device);
+        let x = Tensor::<3>::from_data(TensorData::new(batch.x, [chunk.len(), n, IN_DIM]), device);
         let p = forward(x) * sd + mu;
         out.extend(p.into_data().iter::<f32>());
     }

@@ -285,7 +285,8 @@ fn training_is_reproducible_under_a_seed() {
 fn batch_layout_matches_the_series() {
     let data = synthetic(3, 9, 0, 4);
     let t = 180;
-    let (x, y) = build_batch(&data, &[t]);
+    let batch = build_batch(&data, &[t]);
+    let (x, y) = (&batch.x, &batch.y);
     assert_eq!(x.len(), 3 * IN_DIM);
     assert_eq!(y.len(), 3 * HORIZON);
     for i in 0..3 {
@@ -309,6 +310,7 @@ fn batch_layout_matches_the_series() {
         // level and scale follow the history, as raw inputs
         assert_eq!(x[i * IN_DIM + HIST], mu);
         assert_eq!(x[i * IN_DIM + HIST + 1], sd);
+        assert_eq!((batch.level[i], batch.scale[i]), (mu, sd));
         assert_eq!(y[i * HORIZON], data.value(t + 1, i));
         assert_eq!(y[i * HORIZON + 23], data.value(t + 24, i));
     }
