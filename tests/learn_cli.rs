@@ -108,14 +108,24 @@ fn eval_forecast_writes_metrics_with_the_issue_keys() {
     };
     let d = tmp("eval-forecast");
     let out = d.join("out");
+    let preset =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios/hokkaido-2018.toml");
     let res = bin()
         .args(["eval", "forecast", "--seed", "7", "--data"])
         .arg(&data)
+        .arg("--scenario")
+        .arg(&preset)
         .arg("--out")
         .arg(&out)
         .output()
         .unwrap();
     assert_success(&res);
+    // The scenario is accepted (the issue's command line) and said unused.
+    assert!(
+        String::from_utf8_lossy(&res.stderr).contains("--scenario is not used"),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
     let m = metrics(&out);
     for h in 1..=24 {
         let k = h.to_string();

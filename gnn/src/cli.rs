@@ -309,6 +309,10 @@ pub fn eval_forecast(args: &EvalForecastArgs) -> Result<ForecastMetrics, Error> 
 /// # Errors
 /// The file cannot be written.
 pub fn save_model(model: &Gnn, path: &Path) -> Result<(), Error> {
+    save_record(model, path)
+}
+
+fn save_record<M: Module>(model: &M, path: &Path) -> Result<(), Error> {
     model
         .clone()
         .into_record()
@@ -321,11 +325,7 @@ pub fn save_model(model: &Gnn, path: &Path) -> Result<(), Error> {
 /// # Errors
 /// The file cannot be written.
 pub fn save_forecaster(model: &Forecaster, path: &Path) -> Result<(), Error> {
-    model
-        .clone()
-        .into_record()
-        .save(path)
-        .map_err(|e| Error::Weights(format!("{}: {e}", path.display())))
+    save_record(model, path)
 }
 
 /// Loads a forecaster from burnpack bytes into the shape and member count
@@ -387,7 +387,9 @@ pub fn load_model_file(
     let meta: ForecasterMeta =
         serde_json::from_str(&std::fs::read_to_string(&meta_path).map_err(io(&meta_path))?)?;
     let bytes = std::fs::read(path).map_err(io(path))?;
-    let model = load_forecaster_bytes(&bytes, &meta, device)
-        .map_err(|e| Error::Weights(format!("{}: {e}", path.display())))?;
+    let model = load_forecaster_bytes(&bytes, &meta, device).map_err(|e| match e {
+        Error::Weights(m) => Error::Weights(format!("{}: {m}", path.display())),
+        other => other,
+    })?;
     Ok((model, meta))
 }

@@ -218,6 +218,12 @@ pub fn run_eval(args: EvalArgs) -> Result<ExitCode, CliError> {
 
 fn train_forecast(a: ForecastTrain) -> Result<ExitCode, CliError> {
     positive("epochs", a.epochs)?;
+    if a.scenario.is_some() || a.samples.is_some() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: the forecaster trains on SimBench's profiles (--data); --scenario and --samples are not used"
+        );
+    }
     positive("members", a.members)?;
     let bar = epoch_bar(a.epochs * a.members, a.quiet);
     bar.set_prefix("forecast");
@@ -265,6 +271,12 @@ fn train_forecast(a: ForecastTrain) -> Result<ExitCode, CliError> {
 }
 
 fn eval_forecast(a: ForecastEval) -> Result<ExitCode, CliError> {
+    if a.scenario.is_some() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: the forecaster is evaluated on SimBench's test period (--data); --scenario is not used"
+        );
+    }
     let m = gnn::cli::eval_forecast(&gnn::cli::EvalForecastArgs {
         data_dir: a.data,
         weights: a.weights,
