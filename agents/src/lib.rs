@@ -56,7 +56,9 @@ pub use market::Market;
 pub use observe::{EdgeKind, HazardState, MicrogridState, Node, Observation, PathEdge};
 pub use optimal::OptimalPlanner;
 pub use pipeline::{DecisionRecord, Pipeline, STRATEGIES, StepOutput, strategy};
-pub use plan::{Dispatch, NoSharing, Plan, PlanError, PlanInput, Strategy, Trade, Transfer};
+pub use plan::{
+    Analyses, Dispatch, NoSharing, Plan, PlanError, PlanInput, Strategy, Trade, Transfer,
+};
 pub use priority::PriorityHeuristic;
 pub use roles::{
     Agent, DisasterAnalyzer, DisasterReport, EnergyAnalyzer, EnergyReport, GridAnalyzer,

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::observe::{Node, Observation};
-use crate::roles::{DisasterReport, EnergyReport, GridReport};
+use crate::roles::{
+    Agent, DisasterAnalyzer, DisasterReport, EnergyAnalyzer, EnergyReport, GridAnalyzer, GridReport,
+};
 
 /// Energy sent from one microgrid to another this interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +85,42 @@ pub struct PlanInput<'a> {
     pub energy: &'a EnergyReport,
     /// Grid analyzer's report.
     pub grid: &'a GridReport,
+}
+
+/// The three analyzers' reports on one observation (default analyzer
+/// settings): what a strategy sees besides the observation. Fields are
+/// public so a caller can adjust a report before planning.
+#[derive(Debug, Clone)]
+pub struct Analyses {
+    /// Disaster analyzer's report.
+    pub disaster: DisasterReport,
+    /// Energy analyzer's report.
+    pub energy: EnergyReport,
+    /// Grid analyzer's report.
+    pub grid: GridReport,
+}
+
+impl Analyses {
+    /// Runs [`DisasterAnalyzer::default`], [`EnergyAnalyzer`] and
+    /// [`GridAnalyzer`] on `obs`.
+    pub fn of(obs: &Observation) -> Analyses {
+        Analyses {
+            disaster: DisasterAnalyzer::default().run(obs),
+            energy: EnergyAnalyzer.run(obs),
+            grid: GridAnalyzer.run(obs),
+        }
+    }
+
+    /// The planning input over `obs`, the observation these reports came
+    /// from.
+    pub fn input<'a>(&'a self, obs: &'a Observation) -> PlanInput<'a> {
+        PlanInput {
+            obs,
+            disaster: &self.disaster,
+            energy: &self.energy,
+            grid: &self.grid,
+        }
+    }
 }
 
 /// Errors of a strategy.

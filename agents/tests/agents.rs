@@ -5,7 +5,7 @@ use agents::market::{Ask, Bid, clear};
 use agents::observe::{EdgeKind, HazardState, MicrogridState, Node, Observation, PathEdge};
 use agents::plan::{Dispatch, Plan, PlanInput, Strategy, Transfer};
 use agents::roles::{Agent, DisasterAnalyzer, EnergyAnalyzer, GridAnalyzer};
-use agents::{Executor, Market, OptimalPlanner, Pipeline, PriorityHeuristic};
+use agents::{Analyses, Executor, Market, OptimalPlanner, Pipeline, PriorityHeuristic};
 use grid_model::network::Priority;
 use grid_model::ops::{Battery, Command, Diesel, LoadDemand};
 
@@ -579,15 +579,9 @@ fn executor_books_each_edge_net_of_the_losses_before_it() {
         tie_between("tie-a-relay", 0, 1, 1.0, 0.1, 7),
         tie_between("tie-relay-c", 1, 2, 0.9, 0.1, 8),
     ];
-    let dis = DisasterAnalyzer::default().run(&obs);
-    let en = EnergyAnalyzer.run(&obs);
-    let gr = GridAnalyzer.run(&obs);
-    let input = PlanInput {
-        obs: &obs,
-        disaster: &dis,
-        energy: &en,
-        grid: &gr,
-    };
+    let analyses = Analyses::of(&obs);
+    let gr = &analyses.grid;
+    let input = analyses.input(&obs);
     // The LP fills both ties: 1.0 MW sent, 0.81 MW delivered to c.
     let plan = OptimalPlanner::default().plan(&input).unwrap();
     let sent: f64 = plan.transfers.iter().map(|t| t.sent_mw).sum();
@@ -597,7 +591,7 @@ fn executor_books_each_edge_net_of_the_losses_before_it() {
     assert!(plan.transfers.iter().all(|t| t.path == vec![0, 1]));
     // All of it is carried out (counting the full 1.0 MW on the second tie
     // refused it).
-    let ex = Executor::default().execute(&obs, &gr, &plan);
+    let ex = Executor::default().execute(&obs, gr, &plan);
     assert!(ex.refused.is_empty(), "{:?}", ex.refused);
     assert_eq!(ex.accepted.len(), plan.transfers.len());
     assert!((ex.exchange_mw[2] - 0.81).abs() < 1e-6);
@@ -611,7 +605,7 @@ fn executor_books_each_edge_net_of_the_losses_before_it() {
         path: vec![1],
         reason: "one more".into(),
     });
-    let ex = Executor::default().execute(&obs, &gr, &more);
+    let ex = Executor::default().execute(&obs, gr, &more);
     assert_eq!(ex.refused.len(), 1, "{:?}", ex.refused);
     assert!(
         ex.refused[0].contains("tie-relay-c would carry 0.950 MW over its 0.900 MW capacity"),

@@ -14,8 +14,7 @@
 use std::time::Instant;
 
 use agents::OptimalPlanner;
-use agents::plan::{PlanInput, Strategy};
-use agents::roles::{Agent, DisasterAnalyzer, EnergyAnalyzer, GridAnalyzer};
+use agents::plan::Strategy;
 
 /// Priority-weighted power served this interval by a plan's dispatch
 /// (`sum w_c * demand_c * (1 - shed_c)` over dispatched microgrids).
@@ -52,15 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut gnn_plan = gnn::planner::GnnPlanner::shipped()?;
     for n in sizes {
         let obs = gnn::synth::community(n, 1, false, 0.0);
-        let dis = DisasterAnalyzer::default().run(&obs);
-        let en = EnergyAnalyzer.run(&obs);
-        let gr = GridAnalyzer.run(&obs);
-        let input = PlanInput {
-            obs: &obs,
-            disaster: &dis,
-            energy: &en,
-            grid: &gr,
-        };
+        let analyses = agents::Analyses::of(&obs);
+        let input = analyses.input(&obs);
         // Warm-up, then the median of `reps`.
         let _ = gnn_plan.plan(&input)?;
         let reps = if n >= 10_000 { 5 } else { 20 };
@@ -71,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let t0 = Instant::now();
             let plan = gnn_plan.plan(&input)?;
             t_plan.push(t0.elapsed().as_secs_f64());
-            bad += gnn::planner::check(&obs, &gr, &plan).len();
+            bad += gnn::planner::check(&obs, &analyses.grid, &plan).len();
             let (g, x, _) = gnn::planner::encode(&input);
             let t1 = Instant::now();
             let gt = g.to_tensors(&device);

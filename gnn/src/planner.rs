@@ -1055,7 +1055,6 @@ pub fn load(path: &std::path::Path, device: &Device) -> Result<(Gnn, PlannerMeta
 /// that the presets rarely show (their `optimal` runs seldom transfer
 /// energy). Intervals whose LP fails are skipped.
 pub fn synthetic_samples(count: usize, seed: u64) -> Vec<PlannerSample> {
-    use agents::roles::{Agent, DisasterAnalyzer, EnergyAnalyzer, GridAnalyzer};
     let mut rng = SplitMix64::fork(seed, "planner-synthetic");
     let mut out = Vec::with_capacity(count);
     for k in 0..count {
@@ -1066,15 +1065,8 @@ pub fn synthetic_samples(count: usize, seed: u64) -> Vec<PlannerSample> {
             k % 2 == 0,
             if k % 4 == 0 { 0.25 } else { 0.0 },
         );
-        let dis = DisasterAnalyzer::default().run(&obs);
-        let en = EnergyAnalyzer.run(&obs);
-        let gr = GridAnalyzer.run(&obs);
-        let input = PlanInput {
-            obs: &obs,
-            disaster: &dis,
-            energy: &en,
-            grid: &gr,
-        };
+        let analyses = agents::Analyses::of(&obs);
+        let input = analyses.input(&obs);
         if let Ok(plan) = agents::OptimalPlanner::default().plan(&input) {
             let s = PlannerSample::new(&input, &plan);
             if s.mask.iter().any(|&m| m > 0.0) {
