@@ -2,7 +2,9 @@
 //!
 //! `cargo run --release --example scenario -- [SCENARIO.toml] [REPLICAS]`
 
-use blackstart::scenario::{self, RunOptions};
+use blackstart::engine::{self, RunOptions};
+use blackstart::reports;
+use blackstart::scenario;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -11,14 +13,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "examples/scenarios/hokkaido-2018.toml".into());
     let replicas: u32 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(20);
     let loaded = scenario::load(&path)?;
-    let res = scenario::run(
+    let res = engine::run(
         &loaded,
         &RunOptions {
             replicas: Some(replicas),
             ..Default::default()
         },
     )?;
-    let summary = scenario::summary_json(&res);
+    let summary = reports::summary_json(&res);
     for m in [
         "critical_served_fraction",
         "energy_not_served_mwh",

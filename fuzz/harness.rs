@@ -4,8 +4,8 @@
 
 #![allow(dead_code)]
 
-use blackstart::scenario::profiles;
-use blackstart::scenario::{self, RunOptions};
+use engine::RunOptions;
+use scenario::profiles;
 use disaster_scenarios::flood::{AsciiGrid, FloodModel, GridKind};
 use disaster_scenarios::formats::{ibtracs, quakeml::QuakeMlEvent, shakemap::ShakeMapGrid};
 use disaster_scenarios::gmpe::{csvio, model_by_name};
@@ -97,9 +97,9 @@ pub fn scenario(data: &[u8]) {
         seed: None,
         threads: 0,
         detail: false,
-        progress: false,
+        ..RunOptions::default()
     };
-    let _ = scenario::run(&l, &opts);
+    let _ = engine::run(&l, &opts);
 }
 
 /// Profile files of a scenario: CSV (`time,<value>`) and Parquet (a

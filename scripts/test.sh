@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo test --workspace --release --locked
+scripts/check-deps.sh
 
 venv=.venv-test
 if [ ! -x "$venv/bin/python" ]; then

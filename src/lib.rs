@@ -3,38 +3,51 @@
 //! A deterministic, high-performance discrete-event simulator and digital twin
 //! for energy sharing between microgrids during disasters.
 //!
-//! This facade crate re-exports the workspace crates so that applications can
-//! depend on one crate:
+//! This facade re-exports the workspace's crates so that applications can
+//! depend on one crate. They follow the data flow
+//! file → scenario → replica engine → results (see `ARCHITECTURE.md`):
 //!
-//! - [`sim_core`]: the discrete-event kernel (integer time, event queue, named
-//!   random streams, parallel replicas, columnar recorder).
-//! - [`grid_model`]: the network model, MATPOWER import, topology and AC/DC
-//!   power flow.
-//! - [`disaster_scenarios`]: hazards (ground motion, wind, flood), fragility
-//!   and restoration.
-//! - [`learn`]: data generation and evaluation for the learned planner
-//!   (crate `gnn`), and the registration of the `gnn` strategy.
+//! - [`scenario`]: scenario files, the community network builder, profiles,
+//!   hazard preparation, event sets;
+//! - [`engine`]: the replica engine (one replica's discrete-event model,
+//!   parallel replicas, metrics, the stepping API, the knowledge-graph
+//!   impact question);
+//! - [`reports`]: output files, plots, paired policy comparisons;
+//! - [`twin`]: the live twin (the engine paced by the wall clock, devices on
+//!   MQTT), recording and replay;
+//! - [`gnn`]: the learned forecaster and planner; [`strategies`] is the
+//!   strategy registry with the learned planner added;
+//! - the building blocks: [`sim_core`] (discrete-event kernel),
+//!   [`grid_model`] (network and power flow), [`disaster_scenarios`]
+//!   (hazards, fragility, restoration), [`agents`] (the five roles and the
+//!   strategies), [`ontology`] (knowledge graph), [`hw_bridge`] (MQTT).
 //!
-//! The `blackstart` binary (see `src/main.rs`) is the command-line interface.
+//! ```no_run
+//! use blackstart::engine::{RunOptions, run};
+//!
+//! let l = blackstart::scenario::load("examples/scenarios/hokkaido-2018.toml")?;
+//! let opts = RunOptions {
+//!     replicas: Some(4),
+//!     strategies: blackstart::strategies(),
+//!     ..RunOptions::default()
+//! };
+//! let res = run(&l, &opts)?;
+//! blackstart::reports::write_outputs(&res, std::path::Path::new("out/hokkaido"))?;
+//! # Ok::<(), blackstart::scenario::ScenarioError>(())
+//! ```
+//!
+//! The `blackstart` command-line interface is the `blackstart-cli` crate
+//! (`cli/`).
 
-// No panics on user input in library code (issue 11): errors are typed.
-// `unwrap` is linted workspace-wide (Cargo.toml); tests may use all of these.
-#![cfg_attr(
-    not(test),
-    warn(
-        clippy::expect_used,
-        clippy::panic,
-        clippy::unreachable,
-        clippy::todo,
-        clippy::unimplemented
-    )
-)]
-
-pub mod learn;
-pub mod scenario;
-pub mod twin;
-
+pub use agents;
 pub use disaster_scenarios;
+pub use engine;
 pub use gnn;
+pub use gnn::strategies;
 pub use grid_model;
+pub use hw_bridge;
+pub use ontology;
+pub use reports;
+pub use scenario;
 pub use sim_core;
+pub use twin;

@@ -1,6 +1,8 @@
 //! Policies compared on the presets with common random numbers.
 
-use blackstart::scenario::{self, RunOptions, compare};
+use blackstart::engine::{self, RunOptions};
+use blackstart::reports::{self, compare};
+use blackstart::scenario;
 
 const PRESETS: [&str; 4] = ["kumamoto-2016", "hokkaido-2018", "faxai-2019", "ahr-2021"];
 
@@ -123,11 +125,11 @@ fn compare_json_has_the_documented_shape_and_paired_differences() {
 
 #[test]
 fn t_quantiles_match_the_table_and_the_normal_limit() {
-    assert_eq!(compare::t975(1), 12.706);
-    assert_eq!(compare::t975(30), 2.042);
+    assert_eq!(reports::paired::t975(1), 12.706);
+    assert_eq!(reports::paired::t975(30), 2.042);
     // df = 40: 2.021, df = 120: 1.980 (statistics tables).
-    assert!((compare::t975(40) - 2.021).abs() < 1e-3);
-    assert!((compare::t975(120) - 1.980).abs() < 1e-3);
+    assert!((reports::paired::t975(40) - 2.021).abs() < 1e-3);
+    assert!((reports::paired::t975(120) - 1.980).abs() < 1e-3);
 }
 
 #[test]
@@ -137,8 +139,8 @@ fn the_decision_log_explains_each_command_and_its_outcome() {
         replicas: Some(2),
         ..RunOptions::default()
     };
-    let res = scenario::run(&l, &opts).unwrap();
-    let df = scenario::decisions_frame(&res).unwrap();
+    let res = engine::run(&l, &opts).unwrap();
+    let df = reports::decisions_frame(&res).unwrap();
     assert!(df.height() > 0);
     let rationale = df.column("rationale").unwrap().str().unwrap();
     let commands = df.column("commands").unwrap().str().unwrap();

@@ -1,6 +1,7 @@
 //! Stochastic event sets: every replica samples its own event.
 
-use blackstart::scenario::{self, RunOptions};
+use blackstart::engine::{self, RunOptions};
+use blackstart::scenario;
 
 fn with_event_set(preset: &str, table: &str) -> scenario::Loaded {
     let path = format!(
@@ -12,7 +13,7 @@ fn with_event_set(preset: &str, table: &str) -> scenario::Loaded {
     scenario::parse(&text, &path).expect("scenario with an event set parses")
 }
 
-fn events(res: &scenario::RunResults) -> Vec<(u32, String)> {
+fn events(res: &engine::RunResults) -> Vec<(u32, String)> {
     let df = res.recorder.events_to_dataframe().expect("events table");
     let kind = df
         .column("kind")
@@ -47,7 +48,7 @@ fn earthquake_sets_sample_one_event_per_replica_deterministically() {
         replicas: Some(6),
         ..RunOptions::default()
     };
-    let a = scenario::run(&l, &opts).unwrap();
+    let a = engine::run(&l, &opts).unwrap();
     let ev = events(&a);
     assert_eq!(ev.len(), 6, "{ev:?}");
     // Different events in different replicas, all within the magnitude range.
@@ -58,7 +59,7 @@ fn earthquake_sets_sample_one_event_per_replica_deterministically() {
     assert!(mags.iter().all(|m| (6.0..=7.3).contains(m)), "{mags:?}");
     assert!(mags.windows(2).any(|w| w[0] != w[1]));
     // The same seed gives the same events and damage, whatever the threads.
-    let b = scenario::run(
+    let b = engine::run(
         &l,
         &RunOptions {
             replicas: Some(6),
@@ -70,7 +71,7 @@ fn earthquake_sets_sample_one_event_per_replica_deterministically() {
     assert_eq!(events(&b), ev);
     assert_eq!(a.damages, b.damages);
     // And it differs from the fixed-event run's damage.
-    let fixed = scenario::run(
+    let fixed = engine::run(
         &scenario::load(format!(
             "{}/examples/scenarios/kumamoto-2016.toml",
             env!("CARGO_MANIFEST_DIR")
@@ -88,7 +89,7 @@ fn typhoon_sets_shift_the_track_and_floods_are_refused() {
         "faxai-2019",
         "cross_track_sigma_km = 40.0\nalong_track_sigma_km = 20.0\nintensity_sigma = 0.1",
     );
-    let res = scenario::run(
+    let res = engine::run(
         &l,
         &RunOptions {
             replicas: Some(3),
@@ -108,7 +109,7 @@ fn typhoon_sets_shift_the_track_and_floods_are_refused() {
     );
     let text = std::fs::read_to_string(&path).unwrap() + "\n[event_set]\nradius_km = 5.0\n";
     let l = scenario::parse(&text, &path).unwrap();
-    let err = scenario::run(&l, &RunOptions::default()).unwrap_err();
+    let err = engine::run(&l, &RunOptions::default()).unwrap_err();
     assert!(
         err.to_string()
             .contains("earthquake and typhoon hazards only"),

@@ -9,8 +9,9 @@ use std::path::Path;
 
 use agents::{ImpactGraph, MicrogridState, Observation};
 use blackstart::scenario::community::{self, Community};
-use blackstart::scenario::graph::KgImpact;
-use blackstart::scenario::{self, RunOptions};
+use blackstart::engine::kg::KgImpact;
+use blackstart::engine::{self, RunOptions};
+use blackstart::scenario;
 use grid_model::Priority;
 
 fn kumamoto_text() -> String {
@@ -217,8 +218,8 @@ fn a_run_with_the_graph_logs_its_answers_and_decides_the_same() {
         detail: true,
         ..Default::default()
     };
-    let a = scenario::run(&scenario::parse(&base, "k.toml").unwrap(), &opts).unwrap();
-    let b = scenario::run(&scenario::parse(&with, "k.toml").unwrap(), &opts).unwrap();
+    let a = engine::run(&scenario::parse(&base, "k.toml").unwrap(), &opts).unwrap();
+    let b = engine::run(&scenario::parse(&with, "k.toml").unwrap(), &opts).unwrap();
     // The graph informs the analyzer's report and log, not the dispatch.
     assert_eq!(a.replica_metrics, b.replica_metrics);
     for (ra, rb) in a.replicas.iter().zip(&b.replicas) {
@@ -247,7 +248,7 @@ fn a_run_with_the_graph_logs_its_answers_and_decides_the_same() {
             kg.iter().map(|d| &d.rationale).collect::<Vec<_>>()
         );
         // The other records are the same ones.
-        let others = |r: &blackstart::scenario::sim::ReplicaResult| {
+        let others = |r: &blackstart::engine::sim::ReplicaResult| {
             r.decisions
                 .iter()
                 .filter(|d| !d.rationale.starts_with("knowledge graph:"))

@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use blackstart::scenario::{self, RunOptions, ScenarioError};
+use blackstart::engine::{self, RunOptions};
+use blackstart::reports;
+use blackstart::scenario::{self, ScenarioError};
 
 fn preset(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,9 +16,9 @@ fn preset(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn run(name: &str, replicas: u32, threads: usize) -> scenario::RunResults {
+fn run(name: &str, replicas: u32, threads: usize) -> engine::RunResults {
     let l = scenario::load(preset(name)).unwrap();
-    scenario::run(
+    engine::run(
         &l,
         &RunOptions {
             replicas: Some(replicas),
@@ -40,7 +42,7 @@ fn same_seed_same_bytes_with_1_2_and_4_threads() {
     for threads in [1, 2, 4] {
         let res = run("kumamoto-2016.toml", 6, threads);
         let d = tmp(&format!("det{threads}"));
-        scenario::write_outputs(&res, &d).unwrap();
+        reports::write_outputs(&res, &d).unwrap();
         dirs.push(d);
     }
     let files = [
@@ -143,7 +145,7 @@ fn hokkaido_blacks_out_and_restores_like_the_published_curve() {
 fn err_of(text: &str) -> String {
     match scenario::parse(text, "bad.toml") {
         Err(e) => e.to_string(),
-        Ok(l) => match scenario::run(
+        Ok(l) => match engine::run(
             &l,
             &RunOptions {
                 replicas: Some(1),
@@ -252,7 +254,7 @@ fn typhoon_track_far_from_the_network_is_rejected() {
         .replace("substation_lon = 139.9000", "substation_lon = 141.4");
     // Parse with the real file name so the track path resolves.
     let l = scenario::parse(&t, &preset("faxai-2019.toml").display().to_string()).unwrap();
-    let e = scenario::run(
+    let e = engine::run(
         &l,
         &RunOptions {
             replicas: Some(1),
@@ -368,7 +370,7 @@ lon = 10.01
         let p = dir.join("s.toml");
         std::fs::write(&p, t).unwrap();
         let l = scenario::load(&p).unwrap();
-        scenario::run(
+        engine::run(
             &l,
             &RunOptions {
                 detail: true,
@@ -400,7 +402,7 @@ lon = 10.01
     let p = dir.join("s.toml");
     std::fs::write(&p, scen(true)).unwrap();
     let l = scenario::load(&p).unwrap();
-    let e = scenario::run(&l, &RunOptions::default())
+    let e = engine::run(&l, &RunOptions::default())
         .unwrap_err()
         .to_string();
     assert!(
@@ -445,7 +447,7 @@ fn parquet_profiles_per_unit_and_typical_year() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let run_in = |text: String| {
         let l = scenario::parse(&text, &data.join("s.toml").display().to_string()).unwrap();
-        scenario::run(
+        engine::run(
             &l,
             &RunOptions {
                 detail: true,
@@ -553,7 +555,7 @@ lon = 10.01
   lon = 10.01
 "#;
     let l = scenario::parse(text, "truck.toml").unwrap();
-    let res = scenario::run(&l, &RunOptions::default()).unwrap();
+    let res = engine::run(&l, &RunOptions::default()).unwrap();
     let f = &res.replicas[0].served_fraction;
     // Dark until the truck connects at 5 h, fully served after.
     assert!(f[..5].iter().all(|x| *x == 0.0), "{f:?}");

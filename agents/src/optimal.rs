@@ -86,8 +86,9 @@
 
 use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, variable};
 
-use crate::observe::{Node, Observation};
+use crate::observe::{MicrogridState, Node, Observation};
 use crate::plan::{Dispatch, Plan, PlanError, PlanInput, Strategy, Transfer};
+use crate::roles::UsableEdge;
 
 /// Priority weights (critical, essential, normal) per MWh served.
 pub const WEIGHTS: [f64; 3] = [100.0, 10.0, 1.0];
@@ -162,14 +163,116 @@ pub enum LpSolver {
 /// Largest sharing group solved by the simplex under [`LpSolver::Auto`].
 pub const AUTO_SIMPLEX_MAX: usize = 20;
 
+/// One microgrid's variables in a program, by period.
 struct MgVars {
+    /// Microgrid index.
     m: usize,
+    /// Served demand per class (critical, essential, normal).
     s: Vec<[Variable; 3]>,
+    /// Battery discharge, where the microgrid has batteries.
     bd: Vec<Option<Variable>>,
+    /// Battery charge, where the microgrid has batteries.
     bc: Vec<Option<Variable>>,
+    /// Diesel output, where the microgrid has diesels able to run.
     g: Vec<Option<Variable>>,
     /// Renewables available per period (MW); what is not used is curtailed.
     ren: Vec<f64>,
+    /// Stored energy at the end of the last period (MWh), where the
+    /// microgrid has batteries: the storage part of its terminal reserve.
+    e_last: Option<Variable>,
+}
+
+/// The planning periods of an observation.
+struct Horizon {
+    /// Number of periods (at least one).
+    np: usize,
+    /// Period lengths (h); the control interval alone when the observation
+    /// has no planning periods.
+    periods: Vec<f64>,
+    /// Their sum (h).
+    horizon_h: f64,
+}
+
+impl Horizon {
+    /// The planning periods of `obs`.
+    fn of(obs: &Observation) -> Horizon {
+        let np = obs.periods_h.len().max(1);
+        let periods: Vec<f64> = if obs.periods_h.is_empty() {
+            vec![obs.dt_h]
+        } else {
+            obs.periods_h.clone()
+        };
+        let horizon_h: f64 = periods.iter().sum();
+        Horizon {
+            np,
+            periods,
+            horizon_h,
+        }
+    }
+}
+
+/// The program of one sharing group while it is built: its variables (and
+/// the list of them in the order they were created, to read the solution
+/// back), its objective and its constraints, in the order they are added.
+struct Program {
+    /// The variables with their bounds.
+    vars: ProblemVariables,
+    /// Every variable, in creation order.
+    all: Vec<Variable>,
+    /// The objective (maximised).
+    objective: Expression,
+    /// The constraints, in the order they were added.
+    constraints: Vec<good_lp::Constraint>,
+}
+
+/// A microgrid's units aggregated for the program (see the module docs):
+/// the batteries' power limits, capacity, stored energy and efficiencies,
+/// the diesels' power limits and fuel as energy.
+struct Units {
+    /// Battery discharge limit in period 0 (MW).
+    pd0: f64,
+    /// Battery charge limit in period 0 (MW).
+    pc0: f64,
+    /// Rated discharge power of the batteries in service, for later
+    /// periods (MW).
+    pd: f64,
+    /// Rated charge power of the batteries in service, for later periods
+    /// (MW).
+    pc: f64,
+    /// Storage capacity between the SoC floors and ceilings (MWh).
+    cap: f64,
+    /// Stored energy above the SoC floors now (MWh).
+    e0: f64,
+    /// Capacity-weighted charge efficiency.
+    eta_c: f64,
+    /// Capacity-weighted discharge efficiency.
+    eta_d: f64,
+    /// Diesel limit in period 0 (MW).
+    gmax0: f64,
+    /// Rated power of the diesels able to run, for later periods (MW).
+    gmax: f64,
+    /// Fuel as energy at the expected running point (MWh).
+    fuel: f64,
+    /// The microgrid gets battery variables.
+    has_batt: bool,
+    /// The microgrid gets diesel variables.
+    has_dsl: bool,
+}
+
+/// The flows of one sharing group's program: its usable edges, their flow
+/// variables and the edges at each node.
+struct Flows<'a> {
+    /// Number of microgrids in the observation; the hub's slot in
+    /// `incident`.
+    n: usize,
+    /// Usable edges between members (and the hub).
+    edges: Vec<&'a UsableEdge>,
+    /// Flow variables per edge, period and direction (0: a to b, 1: b to
+    /// a).
+    flows: Vec<Vec<[Variable; 2]>>,
+    /// Incidence: per node (microgrids by index, then the hub), (edge slot,
+    /// node is end a).
+    incident: Vec<Vec<(usize, bool)>>,
 }
 
 /// The solution of the program for one interval.
@@ -273,6 +376,7 @@ impl OptimalPlanner {
     }
 
     /// Builds and solves the program of one sharing group (or one microgrid
+    /// Builds and solves the program of one sharing group (or one microgrid
     /// alone) and adds its solution to `out`.
     fn solve_part(
         &self,
@@ -281,300 +385,106 @@ impl OptimalPlanner {
         out: &mut LpSolution,
     ) -> Result<(), PlanError> {
         let obs = input.obs;
-        let n = obs.microgrids.len();
-        let np = obs.periods_h.len().max(1);
-        let periods: Vec<f64> = if obs.periods_h.is_empty() {
-            vec![obs.dt_h]
-        } else {
-            obs.periods_h.clone()
-        };
-        let horizon_h: f64 = periods.iter().sum();
-        let mut vars = ProblemVariables::new();
-        let mut all: Vec<Variable> = Vec::new();
-        let mut add = |vars: &mut ProblemVariables, lo: f64, hi: Option<f64>| {
-            let def = match hi {
-                Some(h) => variable().min(lo).max(h),
-                None => variable().min(lo),
-            };
-            let v = vars.add(def);
-            all.push(v);
-            v
-        };
+        let hz = Horizon::of(obs);
+        let mut prog = Program::new();
         let mut mgv: Vec<MgVars> = Vec::new();
-        let mut objective = Expression::from(0.0);
-        let mut constraints = Vec::new();
         for &m in members {
             let mg = &obs.microgrids[m];
-            let forms = mg.can_form_grid();
-            // Power limits: in period 0 the units' limits for this interval
-            // (which also reflect the energy each battery can give or take
-            // in it); in later periods their rated power, the energy being
-            // bounded by the storage balance. Bounding every period by this
-            // interval's energy-limited power (as an earlier version did)
-            // made an empty battery look unable ever to discharge within
-            // the horizon, so the program postponed charging to its last
-            // hours and spent the day's PV on normal load.
-            let (mut pd0, mut pc0, mut pd, mut pc) = (0.0, 0.0, 0.0, 0.0);
-            let (mut cap, mut e0, mut wc, mut wd, mut wsum) = (0.0, 0.0, 0.0, 0.0, 0.0);
-            for (_, b) in &mg.batteries {
-                let usable = (b.soc_max - b.soc_min).max(0.0) * b.energy_mwh * b.soh;
-                pd0 += b.max_discharge_mw(obs.dt_h).min(b.power_mw);
-                pc0 += b.max_charge_mw(obs.dt_h).min(b.power_mw);
-                if b.in_service {
-                    pd += b.power_mw.max(0.0);
-                    pc += b.power_mw.max(0.0);
-                }
-                cap += usable;
-                e0 += ((b.soc - b.soc_min).max(0.0) * b.energy_mwh * b.soh).min(usable);
-                wc += usable * b.eta_charge;
-                wd += usable * b.eta_discharge;
-                wsum += usable;
+            let units = Units::of(obs, mg);
+            let v = prog.add_periods(&hz, m, mg, &units);
+            self.add_reserve(&mut prog, input, &hz, &v, &units);
+            mgv.push(v);
+        }
+        let flows = Flows::build(&mut prog, input, members, &hz);
+        prog.add_balances(&mgv, &flows, hz.np);
+        let (sol, objective) = self.run_program(prog, members.len())?;
+        read_back(obs, &mgv, &flows, &sol, &objective, out);
+        Ok(())
+    }
+
+    /// Adds a microgrid's fuel limit over the horizon and its terminal
+    /// reserve tranches (see the module docs): the stored energy and fuel
+    /// left at the end of the horizon, worth [`TERMINAL`] times the critical
+    /// and essential weights up to the demand expected beyond the horizon,
+    /// and [`REST`] times the essential weight beyond that.
+    fn add_reserve(
+        &self,
+        prog: &mut Program,
+        input: &PlanInput<'_>,
+        hz: &Horizon,
+        v: &MgVars,
+        u: &Units,
+    ) {
+        let m = v.m;
+        let mg = &input.obs.microgrids[m];
+        let periods = &hz.periods;
+        let horizon_h = hz.horizon_h;
+        // Fuel over the horizon.
+        let mut fuel_used = Expression::from(0.0);
+        for (t, &h) in periods.iter().enumerate() {
+            if let Some(gt) = v.g[t] {
+                fuel_used += h * gt;
             }
-            let (eta_c, eta_d) = if wsum > 0.0 {
-                (wc / wsum, wd / wsum)
-            } else {
-                (1.0, 1.0)
-            };
-            let gmax0: f64 = mg.diesels.iter().map(|(_, d)| d.max_mw(obs.dt_h)).sum();
-            let gmax: f64 = mg
-                .diesels
-                .iter()
-                .filter(|(_, d)| d.max_mw(obs.dt_h) > 0.0)
-                .map(|(_, d)| d.rated_mw.max(0.0))
-                .sum();
-            // Fuel as energy at the consumption of the expected running
-            // point: HOMER's curve F = f0 * rated + f1 * P gives
-            // f1 + f0 * rated / P litres per MWh, P the unit's share of the
-            // microgrid's critical + essential demand now (at least 10 % of
-            // rated). Conservative at part load, where diesels mostly run.
-            let ce_now: f64 = {
-                let d = mg.demand_by_class();
-                d[0] + d[1]
-            };
-            let rated_sum: f64 = mg.diesels.iter().map(|(_, d)| d.rated_mw).sum();
-            let fuel: f64 = mg
-                .diesels
-                .iter()
-                .map(|(_, d)| {
-                    let share = if rated_sum > 0.0 {
-                        ce_now * d.rated_mw / rated_sum
-                    } else {
-                        0.0
-                    };
-                    let p = share.clamp(0.1 * d.rated_mw, d.rated_mw).max(1e-9);
-                    let rate = d.f1_l_per_mwh + d.f0_l_per_mwh_rated * d.rated_mw / p;
-                    if rate > 0.0 { d.fuel_l / rate } else { 0.0 }
-                })
-                .sum();
-            // Variables only for the units the microgrid has: a battery's
-            // discharge, charge and stored energy (an explicit state
-            // variable per period, so each period's balance is one sparse
-            // row), a diesel's output.
-            let has_batt = cap > 0.0 && (pd > 0.0 || pc > 0.0 || e0 > 0.0);
-            let has_dsl = gmax > 0.0 && fuel > 0.0;
-            let ren_of = |t: usize| {
-                // Without a grid-forming unit of its own the microgrid's
-                // renewables are not counted (grid-following inverters);
-                // its loads can still be served by imports (conservative
-                // when a neighbour energises it).
-                if forms {
-                    mg.renewable_forecast_mw
-                        .get(t)
-                        .copied()
-                        .unwrap_or(0.0)
-                        .max(0.0)
-                } else {
-                    0.0
-                }
-            };
-            let mut s = Vec::with_capacity(np);
-            let (mut bd, mut bc, mut g, mut ren) = (
-                Vec::with_capacity(np),
-                Vec::with_capacity(np),
-                Vec::with_capacity(np),
-                Vec::with_capacity(np),
-            );
-            let mut e_last: Option<Variable> = None;
-            let mut start_h = 0.0;
+        }
+        if u.has_dsl {
+            prog.constraints.push(fuel_used.clone().leq(u.fuel));
+        }
+        // Terminal reserve tranches.
+        let rest = input
+            .disaster
+            .expected_restore_h
+            .get(m)
+            .copied()
+            .unwrap_or(0.0);
+        let beyond = (rest - horizon_h).clamp(0.0, self.beyond_cap_h);
+        let last = mg.demand_forecast_mw.last().copied().unwrap_or([0.0; 3]);
+        let mean = |c: usize| {
+            let mut acc = 0.0;
             for (t, &h) in periods.iter().enumerate() {
-                // Earlier is better: without this, serving a load now or
-                // later from the same stored energy ties, and a receding
-                // horizon may postpone forever.
-                let disc = 1.0 - DISCOUNT_PER_H * (start_h + 0.5 * h);
-                start_h += h;
-                let d = mg.demand_forecast_mw.get(t).copied().unwrap_or([0.0; 3]);
-                let st = [0, 1, 2].map(|c| add(&mut vars, 0.0, Some(d[c].max(0.0))));
-                for c in 0..3 {
-                    objective += h * WEIGHTS[c] * disc * st[c];
-                }
-                ren.push(ren_of(t));
-                let (pdt, pct, gt_max) = if t == 0 {
-                    (pd0, pc0, gmax0)
-                } else {
-                    (pd, pc, gmax)
-                };
-                if has_batt {
-                    let bdt = add(&mut vars, 0.0, Some(pdt));
-                    let bct = add(&mut vars, 0.0, Some(pct));
-                    let et = add(&mut vars, 0.0, Some(cap));
-                    objective += -1e-4 * h * bdt;
-                    objective += -(1e-4 + CHARGE_LATER_PER_H * (start_h - h)) * h * bct;
-                    let prev = match e_last {
-                        Some(v) => Expression::from(v),
-                        None => Expression::from(e0.min(cap)),
-                    };
-                    constraints.push(
-                        (Expression::from(et) - prev - h * eta_c * bct + (h / eta_d) * bdt).eq(0.0),
-                    );
-                    e_last = Some(et);
-                    bd.push(Some(bdt));
-                    bc.push(Some(bct));
-                } else {
-                    bd.push(None);
-                    bc.push(None);
-                }
-                if has_dsl && gt_max > 0.0 {
-                    let gt = add(&mut vars, 0.0, Some(gt_max));
-                    objective += -1e-5 * h * gt;
-                    g.push(Some(gt));
-                } else {
-                    g.push(None);
-                }
-                s.push(st);
+                acc += mg.demand_forecast_mw.get(t).map_or(last[c], |d| d[c]) * h;
             }
-            // Fuel over the horizon.
-            let mut fuel_used = Expression::from(0.0);
-            for (t, &h) in periods.iter().enumerate() {
-                if let Some(gt) = g[t] {
-                    fuel_used += h * gt;
-                }
-            }
-            if has_dsl {
-                constraints.push(fuel_used.clone().leq(fuel));
-            }
-            // Terminal reserve tranches.
-            let rest = input
-                .disaster
-                .expected_restore_h
-                .get(m)
-                .copied()
-                .unwrap_or(0.0);
-            let beyond = (rest - horizon_h).clamp(0.0, self.beyond_cap_h);
-            let last = mg.demand_forecast_mw.last().copied().unwrap_or([0.0; 3]);
-            let mean = |c: usize| {
-                let mut acc = 0.0;
-                for (t, &h) in periods.iter().enumerate() {
-                    acc += mg.demand_forecast_mw.get(t).map_or(last[c], |d| d[c]) * h;
-                }
-                acc / horizon_h.max(1e-9)
-            };
-            let need = [mean(0) * beyond, mean(1) * beyond];
-            if has_batt || has_dsl {
-                let tr = [
-                    add(&mut vars, 0.0, Some(need[0])),
-                    add(&mut vars, 0.0, Some(need[1])),
-                    add(&mut vars, 0.0, None),
-                ];
-                objective += TERMINAL * WEIGHTS[0] * tr[0];
-                objective += TERMINAL * WEIGHTS[1] * tr[1];
-                objective += REST * WEIGHTS[1] * tr[2];
-                let mut reserve = Expression::from(0.0);
-                if let Some(e) = e_last {
-                    reserve += eta_d * e;
-                }
-                if has_dsl {
-                    reserve += fuel - fuel_used;
-                }
-                constraints.push((tr[0] + tr[1] + tr[2]).leq(reserve));
-            }
-            mgv.push(MgVars {
-                m,
-                s,
-                bd,
-                bc,
-                g,
-                ren,
-            });
-        }
-        // Flows on usable edges between members (and the hub); a
-        // microgrid alone has none.
-        let mut member = vec![false; n];
-        for &m in members {
-            member[m] = true;
-        }
-        let in_part = |x: Node| match x {
-            Node::Mg(i) => i < n && member[i],
-            Node::Hub => true,
+            acc / horizon_h.max(1e-9)
         };
-        let edges: Vec<_> = if members.len() > 1 {
-            input
-                .grid
-                .usable
-                .iter()
-                .filter(|u| in_part(u.a) && in_part(u.b) && u.a != u.b)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let mut flows: Vec<Vec<[Variable; 2]>> = Vec::with_capacity(edges.len());
-        for u in &edges {
-            let mut fe = Vec::with_capacity(np);
-            for &h in &periods {
-                let f = [
-                    add(&mut vars, 0.0, Some(u.capacity_mw)),
-                    add(&mut vars, 0.0, Some(u.capacity_mw)),
-                ];
-                objective += -TRANSFER_COST * h * f[0];
-                objective += -TRANSFER_COST * h * f[1];
-                fe.push(f);
+        let need = [mean(0) * beyond, mean(1) * beyond];
+        if u.has_batt || u.has_dsl {
+            let tr = [
+                prog.add(0.0, Some(need[0])),
+                prog.add(0.0, Some(need[1])),
+                prog.add(0.0, None),
+            ];
+            prog.objective += TERMINAL * WEIGHTS[0] * tr[0];
+            prog.objective += TERMINAL * WEIGHTS[1] * tr[1];
+            prog.objective += REST * WEIGHTS[1] * tr[2];
+            let mut reserve = Expression::from(0.0);
+            if let Some(e) = v.e_last {
+                reserve += u.eta_d * e;
             }
-            flows.push(fe);
-        }
-        // Incidence: per node, (edge slot, node is end a).
-        let node_slot = |x: Node| match x {
-            Node::Mg(i) => i,
-            Node::Hub => n,
-        };
-        let mut incident: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n + 1];
-        for (k, u) in edges.iter().enumerate() {
-            incident[node_slot(u.a)].push((k, true));
-            incident[node_slot(u.b)].push((k, false));
-        }
-        let net_in = |node: Node, t: usize| {
-            let mut e = Expression::from(0.0);
-            for &(k, is_a) in &incident[node_slot(node)] {
-                let keep = 1.0 - edges[k].loss_frac;
-                // dir 0: a -> b, dir 1: b -> a
-                let (inflow, outflow) = if is_a { (1, 0) } else { (0, 1) };
-                e += keep * flows[k][t][inflow];
-                e += -1.0 * flows[k][t][outflow];
+            if u.has_dsl {
+                reserve += u.fuel - fuel_used;
             }
-            e
-        };
-        for v in &mgv {
-            for t in 0..np {
-                // Served load, charge and exports within renewables,
-                // discharge, diesel and imports (the rest of the renewables
-                // is curtailed).
-                let mut use_ = v.s[t][0] + v.s[t][1] + v.s[t][2] - net_in(Node::Mg(v.m), t);
-                if let (Some(bd), Some(bc)) = (v.bd[t], v.bc[t]) {
-                    use_ += bc - bd;
-                }
-                if let Some(g) = v.g[t] {
-                    use_ -= g;
-                }
-                constraints.push(use_.leq(v.ren[t]));
-            }
+            prog.constraints.push((tr[0] + tr[1] + tr[2]).leq(reserve));
         }
-        if !incident[n].is_empty() {
-            for t in 0..np {
-                constraints.push(net_in(Node::Hub, t).eq(0.0));
-            }
-        }
+    }
+
+    /// Solves a built program with the configured solver ([`LpSolver`];
+    /// under [`LpSolver::Auto`] the simplex for groups of up to
+    /// [`AUTO_SIMPLEX_MAX`] `members`) and returns the values of its
+    /// variables with its objective.
+    fn run_program(
+        &self,
+        prog: Program,
+        members: usize,
+    ) -> Result<(Values, Expression), PlanError> {
+        let Program {
+            vars,
+            all,
+            objective,
+            constraints,
+        } = prog;
         let interior = match self.solver {
             LpSolver::Simplex => false,
             LpSolver::InteriorPoint => true,
-            LpSolver::Auto => members.len() > AUTO_SIMPLEX_MAX,
+            LpSolver::Auto => members > AUTO_SIMPLEX_MAX,
         };
         let problem = vars.maximise(objective.clone());
         let values = if interior {
@@ -597,43 +507,360 @@ impl OptimalPlanner {
             index: all.iter().enumerate().map(|(i, &v)| (v, i)).collect(),
             values,
         };
-        for v in &mgv {
-            let mg = &obs.microgrids[v.m];
-            let d0 = mg.demand_forecast_mw.first().copied().unwrap_or([0.0; 3]);
-            let served = [0, 1, 2].map(|c| sol.get(v.s[0][c]).max(0.0));
-            let shed = [0, 1, 2].map(|c| {
-                if d0[c] > 1e-12 {
-                    (1.0 - served[c] / d0[c]).clamp(0.0, 1.0)
+        Ok((sol, objective))
+    }
+}
+
+impl Program {
+    /// An empty program: no variables, no constraints, objective 0.
+    fn new() -> Program {
+        Program {
+            vars: ProblemVariables::new(),
+            all: Vec::new(),
+            objective: Expression::from(0.0),
+            constraints: Vec::new(),
+        }
+    }
+
+    /// Adds a variable `lo <= x` (and `x <= hi` when given) and records it.
+    fn add(&mut self, lo: f64, hi: Option<f64>) -> Variable {
+        let def = match hi {
+            Some(h) => variable().min(lo).max(h),
+            None => variable().min(lo),
+        };
+        let v = self.vars.add(def);
+        self.all.push(v);
+        v
+    }
+
+    /// Adds one microgrid's variables for every period, with their
+    /// objective terms: served demand per class, battery discharge, charge
+    /// and stored energy (with each period's storage balance), diesel
+    /// output.
+    fn add_periods(&mut self, hz: &Horizon, m: usize, mg: &MicrogridState, u: &Units) -> MgVars {
+        let np = hz.np;
+        let forms = mg.can_form_grid();
+        let ren_of = |t: usize| {
+            // Without a grid-forming unit of its own the microgrid's
+            // renewables are not counted (grid-following inverters);
+            // its loads can still be served by imports (conservative
+            // when a neighbour energises it).
+            if forms {
+                mg.renewable_forecast_mw
+                    .get(t)
+                    .copied()
+                    .unwrap_or(0.0)
+                    .max(0.0)
+            } else {
+                0.0
+            }
+        };
+        let mut s = Vec::with_capacity(np);
+        let (mut bd, mut bc, mut g, mut ren) = (
+            Vec::with_capacity(np),
+            Vec::with_capacity(np),
+            Vec::with_capacity(np),
+            Vec::with_capacity(np),
+        );
+        let mut e_last: Option<Variable> = None;
+        let mut start_h = 0.0;
+        for (t, &h) in hz.periods.iter().enumerate() {
+            // Earlier is better: without this, serving a load now or
+            // later from the same stored energy ties, and a receding
+            // horizon may postpone forever.
+            let disc = 1.0 - DISCOUNT_PER_H * (start_h + 0.5 * h);
+            start_h += h;
+            let d = mg.demand_forecast_mw.get(t).copied().unwrap_or([0.0; 3]);
+            let st = [0, 1, 2].map(|c| self.add(0.0, Some(d[c].max(0.0))));
+            for c in 0..3 {
+                self.objective += h * WEIGHTS[c] * disc * st[c];
+            }
+            ren.push(ren_of(t));
+            let (pdt, pct, gt_max) = if t == 0 {
+                (u.pd0, u.pc0, u.gmax0)
+            } else {
+                (u.pd, u.pc, u.gmax)
+            };
+            if u.has_batt {
+                let bdt = self.add(0.0, Some(pdt));
+                let bct = self.add(0.0, Some(pct));
+                let et = self.add(0.0, Some(u.cap));
+                self.objective += -1e-4 * h * bdt;
+                self.objective += -(1e-4 + CHARGE_LATER_PER_H * (start_h - h)) * h * bct;
+                let prev = match e_last {
+                    Some(v) => Expression::from(v),
+                    None => Expression::from(u.e0.min(u.cap)),
+                };
+                self.constraints.push(
+                    (Expression::from(et) - prev - h * u.eta_c * bct + (h / u.eta_d) * bdt).eq(0.0),
+                );
+                e_last = Some(et);
+                bd.push(Some(bdt));
+                bc.push(Some(bct));
+            } else {
+                bd.push(None);
+                bc.push(None);
+            }
+            if u.has_dsl && gt_max > 0.0 {
+                let gt = self.add(0.0, Some(gt_max));
+                self.objective += -1e-5 * h * gt;
+                g.push(Some(gt));
+            } else {
+                g.push(None);
+            }
+            s.push(st);
+        }
+        MgVars {
+            m,
+            s,
+            bd,
+            bc,
+            g,
+            ren,
+            e_last,
+        }
+    }
+
+    /// Adds the power balance of every member microgrid in every period and,
+    /// where the hub has edges, the hub's.
+    fn add_balances(&mut self, mgv: &[MgVars], flows: &Flows<'_>, np: usize) {
+        for v in mgv {
+            for t in 0..np {
+                // Served load, charge and exports within renewables,
+                // discharge, diesel and imports (the rest of the renewables
+                // is curtailed).
+                let mut use_ = v.s[t][0] + v.s[t][1] + v.s[t][2] - flows.net_in(Node::Mg(v.m), t);
+                if let (Some(bd), Some(bc)) = (v.bd[t], v.bc[t]) {
+                    use_ += bc - bd;
+                }
+                if let Some(g) = v.g[t] {
+                    use_ -= g;
+                }
+                self.constraints.push(use_.leq(v.ren[t]));
+            }
+        }
+        if !flows.incident[flows.n].is_empty() {
+            for t in 0..np {
+                self.constraints.push(flows.net_in(Node::Hub, t).eq(0.0));
+            }
+        }
+    }
+}
+
+impl Units {
+    /// Aggregates the batteries and diesels of `mg` (see the module docs).
+    fn of(obs: &Observation, mg: &MicrogridState) -> Units {
+        // Power limits: in period 0 the units' limits for this interval
+        // (which also reflect the energy each battery can give or take
+        // in it); in later periods their rated power, the energy being
+        // bounded by the storage balance. Bounding every period by this
+        // interval's energy-limited power (as an earlier version did)
+        // made an empty battery look unable ever to discharge within
+        // the horizon, so the program postponed charging to its last
+        // hours and spent the day's PV on normal load.
+        let (mut pd0, mut pc0, mut pd, mut pc) = (0.0, 0.0, 0.0, 0.0);
+        let (mut cap, mut e0, mut wc, mut wd, mut wsum) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (_, b) in &mg.batteries {
+            let usable = (b.soc_max - b.soc_min).max(0.0) * b.energy_mwh * b.soh;
+            pd0 += b.max_discharge_mw(obs.dt_h).min(b.power_mw);
+            pc0 += b.max_charge_mw(obs.dt_h).min(b.power_mw);
+            if b.in_service {
+                pd += b.power_mw.max(0.0);
+                pc += b.power_mw.max(0.0);
+            }
+            cap += usable;
+            e0 += ((b.soc - b.soc_min).max(0.0) * b.energy_mwh * b.soh).min(usable);
+            wc += usable * b.eta_charge;
+            wd += usable * b.eta_discharge;
+            wsum += usable;
+        }
+        let (eta_c, eta_d) = if wsum > 0.0 {
+            (wc / wsum, wd / wsum)
+        } else {
+            (1.0, 1.0)
+        };
+        let gmax0: f64 = mg.diesels.iter().map(|(_, d)| d.max_mw(obs.dt_h)).sum();
+        let gmax: f64 = mg
+            .diesels
+            .iter()
+            .filter(|(_, d)| d.max_mw(obs.dt_h) > 0.0)
+            .map(|(_, d)| d.rated_mw.max(0.0))
+            .sum();
+        // Fuel as energy at the consumption of the expected running
+        // point: HOMER's curve F = f0 * rated + f1 * P gives
+        // f1 + f0 * rated / P litres per MWh, P the unit's share of the
+        // microgrid's critical + essential demand now (at least 10 % of
+        // rated). Conservative at part load, where diesels mostly run.
+        let ce_now: f64 = {
+            let d = mg.demand_by_class();
+            d[0] + d[1]
+        };
+        let rated_sum: f64 = mg.diesels.iter().map(|(_, d)| d.rated_mw).sum();
+        let fuel: f64 = mg
+            .diesels
+            .iter()
+            .map(|(_, d)| {
+                let share = if rated_sum > 0.0 {
+                    ce_now * d.rated_mw / rated_sum
                 } else {
                     0.0
-                }
-            });
-            out.dispatch.push((
-                v.m,
-                Dispatch {
-                    battery_mw: v.bd[0].map_or(0.0, |x| sol.get(x))
-                        - v.bc[0].map_or(0.0, |x| sol.get(x)),
-                    diesel_mw: v.g[0].map_or(0.0, |x| sol.get(x)).max(0.0),
-                    shed,
-                },
-                served,
-            ));
-            out.net_import_mw[v.m] = sol.eval(net_in(Node::Mg(v.m), 0));
+                };
+                let p = share.clamp(0.1 * d.rated_mw, d.rated_mw).max(1e-9);
+                let rate = d.f1_l_per_mwh + d.f0_l_per_mwh_rated * d.rated_mw / p;
+                if rate > 0.0 { d.fuel_l / rate } else { 0.0 }
+            })
+            .sum();
+        // Variables only for the units the microgrid has: a battery's
+        // discharge, charge and stored energy (an explicit state
+        // variable per period, so each period's balance is one sparse
+        // row), a diesel's output.
+        let has_batt = cap > 0.0 && (pd > 0.0 || pc > 0.0 || e0 > 0.0);
+        let has_dsl = gmax > 0.0 && fuel > 0.0;
+        Units {
+            pd0,
+            pc0,
+            pd,
+            pc,
+            cap,
+            e0,
+            eta_c,
+            eta_d,
+            gmax0,
+            gmax,
+            fuel,
+            has_batt,
+            has_dsl,
         }
-        for (k, u) in edges.iter().enumerate() {
-            let f0 = sol.get(flows[k][0][0]);
-            let f1 = sol.get(flows[k][0][1]);
-            // Flows under 1 kW are not worth closing a path for.
-            if f0 > MIN_FLOW_MW {
-                out.flows.push((u.edge, u.a, u.b, f0));
-            }
-            if f1 > MIN_FLOW_MW {
-                out.flows.push((u.edge, u.b, u.a, f1));
-            }
-        }
-        out.objective += sol.eval(&objective);
-        Ok(())
     }
+}
+
+impl<'a> Flows<'a> {
+    /// Adds the flow variables, per period and direction, on the usable
+    /// edges between members (and the hub), with their transfer cost; a
+    /// microgrid alone has none.
+    fn build(
+        prog: &mut Program,
+        input: &PlanInput<'a>,
+        members: &[usize],
+        hz: &Horizon,
+    ) -> Flows<'a> {
+        let n = input.obs.microgrids.len();
+        let grid = input.grid;
+        // Flows on usable edges between members (and the hub); a
+        // microgrid alone has none.
+        let mut member = vec![false; n];
+        for &m in members {
+            member[m] = true;
+        }
+        let in_part = |x: Node| match x {
+            Node::Mg(i) => i < n && member[i],
+            Node::Hub => true,
+        };
+        let edges: Vec<&'a UsableEdge> = if members.len() > 1 {
+            grid.usable
+                .iter()
+                .filter(|u| in_part(u.a) && in_part(u.b) && u.a != u.b)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut flows: Vec<Vec<[Variable; 2]>> = Vec::with_capacity(edges.len());
+        for u in &edges {
+            let mut fe = Vec::with_capacity(hz.np);
+            for &h in &hz.periods {
+                let f = [
+                    prog.add(0.0, Some(u.capacity_mw)),
+                    prog.add(0.0, Some(u.capacity_mw)),
+                ];
+                prog.objective += -TRANSFER_COST * h * f[0];
+                prog.objective += -TRANSFER_COST * h * f[1];
+                fe.push(f);
+            }
+            flows.push(fe);
+        }
+        // Incidence: per node, (edge slot, node is end a).
+        let mut incident: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n + 1];
+        let node_slot = |x: Node| match x {
+            Node::Mg(i) => i,
+            Node::Hub => n,
+        };
+        for (k, u) in edges.iter().enumerate() {
+            incident[node_slot(u.a)].push((k, true));
+            incident[node_slot(u.b)].push((k, false));
+        }
+        Flows {
+            n,
+            edges,
+            flows,
+            incident,
+        }
+    }
+
+    /// What `node` receives in period `t` (delivered, after each edge's
+    /// losses) less what it sends.
+    fn net_in(&self, node: Node, t: usize) -> Expression {
+        let slot = match node {
+            Node::Mg(i) => i,
+            Node::Hub => self.n,
+        };
+        let mut e = Expression::from(0.0);
+        for &(k, is_a) in &self.incident[slot] {
+            let keep = 1.0 - self.edges[k].loss_frac;
+            // dir 0: a -> b, dir 1: b -> a
+            let (inflow, outflow) = if is_a { (1, 0) } else { (0, 1) };
+            e += keep * self.flows[k][t][inflow];
+            e += -1.0 * self.flows[k][t][outflow];
+        }
+        e
+    }
+}
+
+/// Reads one group's solution into `out`: each member's period-0 dispatch
+/// and served load, its net import, the period-0 flows worth carrying out
+/// and the objective.
+fn read_back(
+    obs: &Observation,
+    mgv: &[MgVars],
+    flows: &Flows<'_>,
+    sol: &Values,
+    objective: &Expression,
+    out: &mut LpSolution,
+) {
+    for v in mgv {
+        let mg = &obs.microgrids[v.m];
+        let d0 = mg.demand_forecast_mw.first().copied().unwrap_or([0.0; 3]);
+        let served = [0, 1, 2].map(|c| sol.get(v.s[0][c]).max(0.0));
+        let shed = [0, 1, 2].map(|c| {
+            if d0[c] > 1e-12 {
+                (1.0 - served[c] / d0[c]).clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        });
+        out.dispatch.push((
+            v.m,
+            Dispatch {
+                battery_mw: v.bd[0].map_or(0.0, |x| sol.get(x))
+                    - v.bc[0].map_or(0.0, |x| sol.get(x)),
+                diesel_mw: v.g[0].map_or(0.0, |x| sol.get(x)).max(0.0),
+                shed,
+            },
+            served,
+        ));
+        out.net_import_mw[v.m] = sol.eval(flows.net_in(Node::Mg(v.m), 0));
+    }
+    for (k, u) in flows.edges.iter().enumerate() {
+        let f0 = sol.get(flows.flows[k][0][0]);
+        let f1 = sol.get(flows.flows[k][0][1]);
+        // Flows under 1 kW are not worth closing a path for.
+        if f0 > MIN_FLOW_MW {
+            out.flows.push((u.edge, u.a, u.b, f0));
+        }
+        if f1 > MIN_FLOW_MW {
+            out.flows.push((u.edge, u.b, u.a, f1));
+        }
+    }
+    out.objective += sol.eval(objective);
 }
 
 impl Strategy for OptimalPlanner {

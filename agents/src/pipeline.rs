@@ -32,61 +32,92 @@ pub struct DecisionRecord {
     pub outcome: String,
 }
 
-/// Names of the strategies [`Pipeline::new`] knows.
+/// Names of the built-in strategies ([`strategy`], [`Strategies::builtin`]).
 pub const STRATEGIES: [&str; 4] = ["none", "priority", "optimal", "market"];
 
-/// Builds a strategy by name: the built-in ones ([`STRATEGIES`]), then
-/// those registered with [`register_strategy`].
+/// Builds a built-in strategy by name ([`STRATEGIES`]); `None` for any
+/// other name (see [`Strategies`] for strategies from other crates).
 pub fn strategy(name: &str) -> Option<Box<dyn Strategy>> {
     Some(match name {
         "none" => Box::new(NoSharing),
         "priority" => Box::new(PriorityHeuristic::default()),
         "optimal" => Box::new(OptimalPlanner::default()),
         "market" => Box::new(Market::default()),
-        _ => {
-            let make = REGISTERED
-                .lock()
-                .ok()?
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, f)| *f)?;
-            make()
-        }
+        _ => return None,
     })
 }
 
-/// Builds a strategy registered from outside this crate.
+/// Builds a strategy registered in a [`Strategies`] registry.
 pub type StrategyFactory = fn() -> Box<dyn Strategy>;
 
-/// Strategies registered from outside (a learned planner in a crate that
-/// this one must not depend on), in registration order.
-static REGISTERED: std::sync::Mutex<Vec<(&'static str, StrategyFactory)>> =
-    std::sync::Mutex::new(Vec::new());
+/// The strategies a run may use, by name: the built-in ones
+/// ([`STRATEGIES`]) and those registered from crates this one must not
+/// depend on (the learned planner `gnn`, registered by `gnn::strategies`).
+///
+/// A value, passed in a run's options: nothing global, so what a name means
+/// is decided by whoever starts the run.
+///
+/// ```
+/// use agents::pipeline::Strategies;
+/// let s = Strategies::builtin();
+/// assert_eq!(s.names(), ["none", "priority", "optimal", "market"]);
+/// assert!(s.make("optimal").is_some());
+/// assert!(s.make("gnn").is_none());
+/// ```
+#[derive(Clone, Default)]
+pub struct Strategies {
+    registered: Vec<(&'static str, StrategyFactory)>,
+}
 
-/// Registers a strategy under `name`, so that [`strategy`] and
-/// [`Pipeline::new`] know it (e.g. the `gnn` crate's learned planner,
-/// registered by the `blackstart` facade). A built-in name is not
-/// replaced; registering a name again replaces its constructor.
-pub fn register_strategy(name: &'static str, make: StrategyFactory) {
-    if STRATEGIES.contains(&name) {
-        return;
-    }
-    if let Ok(mut r) = REGISTERED.lock() {
-        match r.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = make,
-            None => r.push((name, make)),
-        }
+impl std::fmt::Debug for Strategies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
     }
 }
 
-/// Every strategy name [`strategy`] knows: [`STRATEGIES`], then the
-/// registered ones.
-pub fn strategy_names() -> Vec<&'static str> {
-    let mut v = STRATEGIES.to_vec();
-    if let Ok(r) = REGISTERED.lock() {
-        v.extend(r.iter().map(|(n, _)| *n));
+impl Strategies {
+    /// The built-in strategies only.
+    pub fn builtin() -> Strategies {
+        Strategies::default()
     }
-    v
+
+    /// Registers `make` under `name`. A built-in name is not replaced;
+    /// registering a name again replaces its constructor.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, make: StrategyFactory) -> Strategies {
+        if STRATEGIES.contains(&name) {
+            return self;
+        }
+        match self.registered.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = make,
+            None => self.registered.push((name, make)),
+        }
+        self
+    }
+
+    /// Builds the strategy called `name`: a built-in one, then a registered
+    /// one; `None` for an unknown name.
+    pub fn make(&self, name: &str) -> Option<Box<dyn Strategy>> {
+        strategy(name).or_else(|| {
+            self.registered
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, make)| make())
+        })
+    }
+
+    /// Whether `name` is known.
+    pub fn contains(&self, name: &str) -> bool {
+        STRATEGIES.contains(&name) || self.registered.iter().any(|(n, _)| *n == name)
+    }
+
+    /// Every name known: [`STRATEGIES`], then the registered ones in
+    /// registration order.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut v = STRATEGIES.to_vec();
+        v.extend(self.registered.iter().map(|(n, _)| *n));
+        v
+    }
 }
 
 /// What one interval produced.

@@ -11,18 +11,6 @@
 //! (in a simulation: one of sim-core's named streams), so results are
 //! reproducible.
 
-// No panics on user input in library code (issue 11): errors are typed.
-// `unwrap` is linted workspace-wide (Cargo.toml); tests may use all of these.
-#![cfg_attr(
-    not(test),
-    warn(
-        clippy::expect_used,
-        clippy::panic,
-        clippy::unreachable,
-        clippy::todo,
-        clippy::unimplemented
-    )
-)]
 
 pub mod correlation;
 pub mod error;

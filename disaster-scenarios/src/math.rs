@@ -1,4 +1,5 @@
-//! Small numerical helpers: the standard normal distribution.
+//! Small numerical helpers: the standard normal distribution, great-circle
+//! distances.
 
 use std::f64::consts::PI;
 
@@ -71,6 +72,17 @@ pub fn norm_cdf(z: f64) -> f64 {
     } else {
         0.5 * (1.0 + erf(z / std::f64::consts::SQRT_2))
     }
+}
+
+/// Great-circle distance, km (haversine on a sphere of R = 6371 km, the
+/// IUGG mean Earth radius); the argument of `asin` is clamped to 1 so that
+/// antipodal points give half the circumference, not NaN.
+pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6371.0 * a.sqrt().min(1.0).asin()
 }
 
 #[cfg(test)]

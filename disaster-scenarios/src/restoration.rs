@@ -210,14 +210,7 @@ pub struct Assignment {
     pub end: SimTime,
 }
 
-/// Great-circle distance, km (haversine, R = 6371 km).
-pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * 6371.0 * a.sqrt().min(1.0).asin()
-}
+pub use crate::math::haversine_km;
 
 /// Dispatches `jobs` to `crews` from time `t0` (see the module
 /// documentation). `detour` multiplies great-circle distances (1.4 is a

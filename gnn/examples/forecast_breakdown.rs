@@ -19,7 +19,7 @@ fn main() -> Result<(), gnn::Error> {
             "usage: forecast_breakdown FORECASTER.bpk".into(),
         ));
     };
-    let (model, meta) = gnn::cli::load_model_file(std::path::Path::new(&wpath), &gnn::cpu())?;
+    let (model, meta) = gnn::weights::load_model_file(std::path::Path::new(&wpath), &gnn::cpu())?;
     let split = simbench_split(data, meta.options.seed);
     let n = data.n();
     let o = &split.test_origins;

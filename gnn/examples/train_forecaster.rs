@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use gnn::cli::{TrainForecastArgs, train_forecast};
+use gnn::train::{TrainForecastArgs, train_forecast};
 use gnn::forecast::TrainOptions;
 
 fn main() -> Result<(), gnn::Error> {

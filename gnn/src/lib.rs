@@ -11,8 +11,12 @@
 //! - [`planner`]: the learned planner (strategy `gnn`): imitation of the
 //!   `optimal` planner, projected onto the feasible set.
 //! - [`shipped`]: the trained forecaster and planner that ship with the crate.
-//! - [`cli`]: the logic of `blackstart train forecast` and
+//! - [`train`]: the logic of `blackstart train forecast` and
 //!   `blackstart eval forecast`.
+//! - [`weights`]: saving and loading weights with their metadata.
+//! - [`imitation`]: the planner's training data and evaluation from
+//!   scenario runs (teacher `optimal`), through the `engine` crate.
+//! - [`strategies`]: the strategy registry with `gnn` added.
 //!
 //! # The shipped forecaster and how it does
 //!
@@ -150,18 +154,21 @@
 //! `gnn` 0.20 s (forward 24 ms; the rest is feature building and the
 //! projection's routing), `optimal` not run.
 
-pub mod cli;
 pub mod data;
 pub mod forecast;
 pub mod graph;
+pub mod imitation;
 pub mod model;
 pub mod planner;
 pub mod rng;
 pub mod shipped;
 pub mod synth;
+pub mod train;
+pub mod weights;
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Input data missing or malformed.
     #[error("data: {0}")]
@@ -180,6 +187,12 @@ pub enum Error {
     /// Encoding or decoding JSON.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// The strategies a run may use with this crate: the built-in ones and the
+/// learned planner as `gnn` (the shipped weights, see [`planner`]).
+pub fn strategies() -> agents::pipeline::Strategies {
+    agents::pipeline::Strategies::builtin().with("gnn", planner::shipped_strategy)
 }
 
 /// The default compute device: Burn's pure-Rust CPU backend.

@@ -896,7 +896,7 @@ impl GnnPlanner {
     /// Only if the shipped files are corrupt.
     pub fn shipped() -> Result<GnnPlanner, Error> {
         let device = crate::cpu();
-        let (model, _) = crate::shipped::planner(&device)?;
+        let (model, _) = shipped_model(&device)?;
         Ok(GnnPlanner { model, device })
     }
 
@@ -1013,12 +1013,24 @@ impl Strategy for Probe {
     }
 }
 
+/// The shipped planner on `device`, with its metadata.
+///
+/// # Errors
+/// Only if the files in the crate are corrupt.
+pub fn shipped_model(device: &Device) -> Result<(Gnn, PlannerMeta), Error> {
+    let meta: PlannerMeta = serde_json::from_str(crate::shipped::PLANNER_JSON)?;
+    Ok((
+        crate::weights::load_model_bytes(crate::shipped::PLANNER_BPK, &meta.config, device)?,
+        meta,
+    ))
+}
+
 /// Saves a planner (`FILE.bpk`) with its [`PlannerMeta`] (`FILE.json`).
 ///
 /// # Errors
 /// The files cannot be written.
 pub fn save(model: &Gnn, meta: &PlannerMeta, path: &std::path::Path) -> Result<(), Error> {
-    crate::cli::save_model(model, path)?;
+    crate::weights::save_model(model, path)?;
     let json = serde_json::to_string_pretty(meta)? + "\n";
     let mp = path.with_extension("json");
     std::fs::write(&mp, json).map_err(|source| Error::Io {
@@ -1043,7 +1055,7 @@ pub fn load(path: &std::path::Path, device: &Device) -> Result<(Gnn, PlannerMeta
     let meta: PlannerMeta = serde_json::from_str(&std::fs::read_to_string(&mp).map_err(io(&mp))?)?;
     let bytes = std::fs::read(path).map_err(io(path))?;
     Ok((
-        crate::cli::load_model_bytes(&bytes, &meta.config, device)?,
+        crate::weights::load_model_bytes(&bytes, &meta.config, device)?,
         meta,
     ))
 }

@@ -4,9 +4,8 @@
 use burn::prelude::*;
 
 use crate::Error;
-use crate::cli::{ForecasterMeta, load_forecaster_bytes, load_model_bytes};
 use crate::forecast::Forecaster;
-use crate::model::Gnn;
+use crate::weights::{ForecasterMeta, load_forecaster_bytes};
 
 /// Burn record (burnpack) of the shipped forecaster.
 pub const FORECASTER_BPK: &[u8] = include_bytes!("../weights/forecaster.bpk");
@@ -25,14 +24,6 @@ pub fn forecaster(device: &Device) -> Result<(Forecaster, ForecasterMeta), Error
 /// Burn record (burnpack) of the shipped planner (trained by
 /// `blackstart train planner`, see the crate docs).
 pub const PLANNER_BPK: &[u8] = include_bytes!("../weights/planner.bpk");
-/// Its [`crate::planner::PlannerMeta`] as JSON.
+/// Its `PlannerMeta` as JSON (decoded by `crate::planner::shipped_model`).
 pub const PLANNER_JSON: &str = include_str!("../weights/planner.json");
 
-/// The shipped planner on `device`, with its metadata.
-///
-/// # Errors
-/// Only if the files in the crate are corrupt.
-pub fn planner(device: &Device) -> Result<(Gnn, crate::planner::PlannerMeta), Error> {
-    let meta: crate::planner::PlannerMeta = serde_json::from_str(PLANNER_JSON)?;
-    Ok((load_model_bytes(PLANNER_BPK, &meta.config, device)?, meta))
-}

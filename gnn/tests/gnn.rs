@@ -93,8 +93,8 @@ fn saved_weights_reload_to_identical_predictions() {
     let dir = std::env::temp_dir().join(format!("gnn-weights-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp dir");
     let path = dir.join("m.bpk");
-    gnn::cli::save_forecaster(&trained.model, &path).expect("save");
-    let meta = gnn::cli::ForecasterMeta {
+    gnn::weights::save_forecaster(&trained.model, &path).expect("save");
+    let meta = gnn::weights::ForecasterMeta {
         config: trained.config,
         options: opts,
         data: "synthetic".into(),
@@ -111,7 +111,7 @@ fn saved_weights_reload_to_identical_predictions() {
     let pf = predict(&fresh, &data, &g, origins, &dev);
     assert_ne!(p0, pf);
     // ... and the same after loading the record: bit for bit.
-    let (loaded, m2) = gnn::cli::load_model_file(&path, &dev).expect("load");
+    let (loaded, m2) = gnn::weights::load_model_file(&path, &dev).expect("load");
     assert_eq!(m2, meta);
     assert_eq!(loaded.members.len(), 2);
     let p1 = predict(&loaded, &data, &g, origins, &dev);
@@ -121,17 +121,17 @@ fn saved_weights_reload_to_identical_predictions() {
     let bytes = std::fs::read(&path).expect("read back");
     let mut other = meta.clone();
     other.config.hidden = 8;
-    assert!(gnn::cli::load_forecaster_bytes(&bytes, &other, &dev).is_err());
+    assert!(gnn::weights::load_forecaster_bytes(&bytes, &other, &dev).is_err());
     // So are weights of another input format, with the reason.
     let mut old = meta.clone();
     old.config.in_dim = IN_DIM - 2;
-    let e = gnn::cli::load_forecaster_bytes(&bytes, &old, &dev).expect_err("old format");
+    let e = gnn::weights::load_forecaster_bytes(&bytes, &old, &dev).expect_err("old format");
     assert!(e.to_string().contains("older input format"), "{e}");
     // One network alone (the planner's format) round-trips as well.
     let one = &trained.model.members[0];
-    gnn::cli::save_model(one, &path).expect("save one");
+    gnn::weights::save_model(one, &path).expect("save one");
     let bytes = std::fs::read(&path).expect("read back");
-    let back = gnn::cli::load_model_bytes(&bytes, &trained.config, &dev).expect("load one");
+    let back = gnn::weights::load_model_bytes(&bytes, &trained.config, &dev).expect("load one");
     assert_eq!(
         predict(&Forecaster::from(one.clone()), &data, &g, origins, &dev),
         predict(&Forecaster::from(back), &data, &g, origins, &dev)

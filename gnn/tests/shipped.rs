@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use gnn::cli::{EvalForecastArgs, eval_forecast};
+use gnn::train::{EvalForecastArgs, eval_forecast};
 
 /// Least accepted `1 - MAE(model) / MAE(seasonal naive)` (MAE averaged
 /// over the 24 horizons).

@@ -22,18 +22,6 @@
 //! assert!((v9 - 0.995631).abs() < 1e-6);
 //! ```
 
-// No panics on user input in library code (issue 11): errors are typed.
-// `unwrap` is linted workspace-wide (Cargo.toml); tests may use all of these.
-#![cfg_attr(
-    not(test),
-    warn(
-        clippy::expect_used,
-        clippy::panic,
-        clippy::unreachable,
-        clippy::todo,
-        clippy::unimplemented
-    )
-)]
 
 pub mod assets;
 pub mod error;

@@ -16,8 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use blackstart::disaster_scenarios;
-use blackstart::scenario::env::{self as senv, EnvAction, Progress, Session};
-use blackstart::scenario::{self, Loaded, RunHooks, RunOptions, ScenarioError};
+use blackstart::engine::env::{self as senv, EnvAction, Progress, Session};
+use blackstart::engine::{self, RunHooks, RunOptions};
+use blackstart::reports;
+use blackstart::scenario::{self, Loaded, ScenarioError};
 use blackstart::twin;
 use grid_model::pf::{Init, PfOptions, PowerFlow};
 use polars::prelude::{Column, DataFrame, IpcWriter, SerWriter};
@@ -43,9 +45,10 @@ fn frame(height: usize, cols: Vec<Column>) -> PyResult<Vec<u8>> {
 /// of writing outputs are `RuntimeError`, everything else (the input)
 /// `ValueError`; the message is the engine's.
 fn scenario_err(e: ScenarioError) -> PyErr {
-    match e {
-        ScenarioError::Sim(_) | ScenarioError::Output(_) => PyRuntimeError::new_err(e.to_string()),
-        _ => PyValueError::new_err(e.to_string()),
+    if e.is_input() {
+        PyValueError::new_err(e.to_string())
+    } else {
+        PyRuntimeError::new_err(e.to_string())
     }
 }
 
@@ -381,16 +384,16 @@ impl PyRunResults {
     }
 }
 
-fn results_of(res: &scenario::RunResults) -> PyResult<PyRunResults> {
+fn results_of(res: &engine::RunResults) -> PyResult<PyRunResults> {
     let rt = |e: String| PyRuntimeError::new_err(e);
     let ts = res.recorder.to_dataframe().map_err(|e| rt(e.to_string()))?;
     let ev = res
         .recorder
         .events_to_dataframe()
         .map_err(|e| rt(e.to_string()))?;
-    let dec = scenario::decisions_frame(res).map_err(scenario_err)?;
+    let dec = reports::decisions_frame(res).map_err(scenario_err)?;
     let summary =
-        serde_json::to_string(&scenario::summary_json(res)).map_err(|e| rt(e.to_string()))?;
+        serde_json::to_string(&reports::summary_json(res)).map_err(|e| rt(e.to_string()))?;
     Ok(PyRunResults {
         timeseries: ipc(ts)?,
         events: ipc(ev)?,
@@ -409,20 +412,20 @@ fn run_loaded(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PyRunResults> {
     let res = run_blocking(py, progress, |hooks| {
-        let res = scenario::run_with_hooks(
+        let res = engine::run_with_hooks(
             loaded,
             &RunOptions {
                 replicas,
                 seed,
                 threads,
                 detail: true,
-                progress: false,
+                strategies: blackstart::strategies(),
             },
             None,
             hooks,
         )?;
         if let Some(dir) = out {
-            scenario::write_outputs(&res, std::path::Path::new(dir))?;
+            reports::write_outputs(&res, std::path::Path::new(dir))?;
         }
         Ok(res)
     })?;
@@ -456,7 +459,7 @@ fn compare_loaded(
     out: Option<&str>,
 ) -> PyResult<String> {
     let json = py.detach(|| -> Result<_, ScenarioError> {
-        let cmp = scenario::compare::compare(
+        let cmp = reports::compare::compare(
             loaded,
             &policies,
             &RunOptions {
@@ -464,7 +467,7 @@ fn compare_loaded(
                 seed,
                 threads,
                 detail: false,
-                progress: false,
+                strategies: blackstart::strategies(),
             },
         )?;
         if let Some(dir) = out {
@@ -655,13 +658,13 @@ fn obs_dict<'py>(py: Python<'py>, o: &senv::EnvObservation) -> PyResult<Bound<'p
 /// The stepping core of the Gymnasium and PettingZoo environments: one
 /// replica of a scenario, advanced one control step per `step` call with the
 /// caller's action as the decision maker's plan (see
-/// `blackstart::scenario::env`).
+/// `blackstart::engine::env`).
 #[pyclass(module = "blackstart._blackstart", name = "EnvCore", frozen)]
 struct PyEnvCore {
     loaded: Arc<Loaded>,
     detail: bool,
     session: Mutex<Option<Session>>,
-    last: Mutex<Option<Arc<scenario::RunResults>>>,
+    last: Mutex<Option<Arc<engine::RunResults>>>,
 }
 
 #[pymethods]
@@ -694,7 +697,7 @@ impl PyEnvCore {
         let loaded = self.loaded.clone();
         let detail = self.detail;
         let (s, p) = py
-            .detach(move || Session::start(loaded, seed, detail))
+            .detach(move || Session::start(loaded, seed, detail, blackstart::strategies()))
             .map_err(scenario_err)?;
         *slot = Some(s);
         match p {
@@ -1010,10 +1013,15 @@ fn query(
                 .map_err(|e| bad(e.to_string()))?;
         }
         if let Some(l) = &loaded {
-            scenario::graph::build(&kg, l, at).map_err(|e| match e {
-                scenario::graph::GraphError::Scenario(m) => bad(m),
-                other => failed(other.to_string()),
-            })?;
+            engine::scenario_graph::build(&kg, l, at, &blackstart::strategies()).map_err(
+                |e| match e {
+                    engine::kg::GraphError::Scenario(s) if s.is_input() => bad(s.to_string()),
+                    engine::kg::GraphError::BadTime(t) => {
+                        bad(format!("--at must be a time in seconds >= 0, got {t}"))
+                    }
+                    other => failed(other.to_string()),
+                },
+            )?;
         }
         ontology::rules::refresh(&kg, entailment).map_err(|e| failed(e.to_string()))?;
         let mut out = Vec::new();
@@ -1162,8 +1170,8 @@ impl PyTwinCore {
             allow_control,
             until,
             record: record.map(std::path::PathBuf::from),
-            view: false,
             seed,
+            strategies: blackstart::strategies(),
         };
         let view = Arc::new(Mutex::new(twin::ViewState::default()));
         let stop = twin::TwinStop::new();

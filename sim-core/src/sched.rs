@@ -636,7 +636,20 @@ pub trait Model {
     /// Called by the wall-clock runner when an injected event arrived after
     /// its requested time and was stamped with its arrival time instead.
     /// The default does nothing (the runner's report lists late events too).
-    fn on_late_injection(&mut self, _late: &crate::wallclock::LateInjection) {}
+    fn on_late_injection(&mut self, _late: &LateInjection) {}
+}
+
+/// An injected event that arrived after its requested time (reported to
+/// [`Model::on_late_injection`] by the wall-clock runner,
+/// [`crate::wallclock`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateInjection {
+    /// The time the sender asked for.
+    pub requested: SimTime,
+    /// The arrival time it was scheduled at instead.
+    pub stamped: SimTime,
+    /// The scheduled event.
+    pub id: EventId,
 }
 
 /// A [`Model`] made from a closure (handy for small models and tests).

@@ -61,7 +61,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::error::SimError;
-use crate::sched::{EventId, Model, Phase, Simulation, StopReason};
+pub use crate::sched::LateInjection;
+use crate::sched::{Model, Phase, Simulation, StopReason};
 use crate::time::SimTime;
 
 /// A message to a wall-clock runner.
@@ -160,17 +161,6 @@ impl<E> Injector<E> {
             .send(Injection::Stop)
             .map_err(|_| InjectError::Stopped)
     }
-}
-
-/// An injected event that arrived after its requested time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LateInjection {
-    /// The time the sender asked for.
-    pub requested: SimTime,
-    /// The arrival time it was scheduled at instead.
-    pub stamped: SimTime,
-    /// The scheduled event.
-    pub id: EventId,
 }
 
 /// What a wall-clock run did.

@@ -33,7 +33,7 @@ use rayon::prelude::*;
 
 use crate::error::GridError;
 use crate::network::Network;
-use crate::topology::{Role, SlackRule, Topology};
+use crate::topology::{Island, Role, SlackRule, Topology};
 
 pub mod sparse;
 
@@ -277,268 +277,28 @@ impl PowerFlow {
         Self::with_slack_rule(net, SlackRule::Matpower)
     }
 
-    /// Prepares a power flow with the given slack rule.
+    /// Prepares a power flow with the given slack rule: processes the
+    /// topology, sums loads and shunts per bus, then prepares the solver of
+    /// every energised island (admittance matrix, elimination order and
+    /// symbolic factorisation of its Jacobian).
     pub fn with_slack_rule(net: &Network, rule: SlackRule) -> Result<Self, GridError> {
         let topology = Topology::new(net, rule);
         let base = net.base_mva;
         let nb = net.buses.len();
-        // Per-bus aggregates.
-        let mut bus_load = vec![(0.0, 0.0); nb];
-        for l in net.loads.iter().filter(|l| l.in_service) {
-            bus_load[l.bus].0 += l.p_mw;
-            bus_load[l.bus].1 += l.q_mvar;
-        }
-        let mut bus_shunt = vec![C::default(); nb];
-        for s in net.shunts.iter().filter(|s| s.in_service) {
-            bus_shunt[s.bus].re += s.g_mw;
-            bus_shunt[s.bus].im += s.b_mvar;
-        }
+        let (bus_load, bus_shunt) = bus_totals(net);
+        let prep = Prep {
+            net,
+            topology: &topology,
+            base,
+            bus_load: &bus_load,
+            bus_shunt: &bus_shunt,
+        };
+        // Local index of each global node; shared across islands (a node
+        // belongs to one island only).
         let mut node_local = vec![usize::MAX; topology.n_nodes];
         let mut islands = Vec::new();
         for island in topology.islands.iter().filter(|i| i.energised) {
-            // Nodes of this island in order of first bus.
-            let mut nodes: Vec<usize> = Vec::new();
-            for &b in &island.buses {
-                if let Some(nd) = topology.bus_node[b]
-                    && node_local[nd] == usize::MAX
-                {
-                    node_local[nd] = nodes.len();
-                    nodes.push(nd);
-                }
-            }
-            let n = nodes.len();
-            let mut role = vec![Role::Pq; n];
-            let mut vset = vec![f64::NAN; n];
-            let mut p_spec = vec![0.0; n];
-            let mut q_spec = vec![0.0; n];
-            let mut gs = vec![0.0; n];
-            let mut vm0 = vec![f64::NAN; n];
-            let mut va0 = vec![f64::NAN; n];
-            let mut shunt = vec![C::default(); n];
-            for &b in &island.buses {
-                let Some(nd) = topology.bus_node[b] else {
-                    continue;
-                };
-                let k = node_local[nd];
-                let r = topology.role[b];
-                role[k] = match (role[k], r) {
-                    (Role::Slack, _) | (_, Role::Slack) => Role::Slack,
-                    (Role::Pv, _) | (_, Role::Pv) => Role::Pv,
-                    _ => Role::Pq,
-                };
-                p_spec[k] -= bus_load[b].0 / base;
-                q_spec[k] -= bus_load[b].1 / base;
-                gs[k] += bus_shunt[b].re / base;
-                shunt[k] = shunt[k].add(bus_shunt[b].scale(1.0 / base));
-                if vm0[k].is_nan() {
-                    vm0[k] = net.buses[b].vm;
-                    va0[k] = net.buses[b].va_deg.to_radians();
-                }
-            }
-            let mut va_ref = f64::NAN;
-            for &b in &island.slack {
-                if let Some(nd) = topology.bus_node[b] {
-                    if va_ref.is_nan() {
-                        va_ref = net.buses[b].va_deg.to_radians();
-                    }
-                    va0[node_local[nd]] = net.buses[b].va_deg.to_radians();
-                }
-            }
-            for g in net.gens.iter().filter(|g| g.in_service) {
-                let Some(nd) = topology.bus_node[g.bus] else {
-                    continue;
-                };
-                if node_local[nd] == usize::MAX || topology.bus_island[g.bus].is_none() {
-                    continue;
-                }
-                let k = node_local[nd];
-                if nodes.get(k).is_none_or(|&x| x != nd) {
-                    continue;
-                }
-                p_spec[k] += g.pg_mw / base;
-                q_spec[k] += g.qg_mvar / base;
-                if matches!(topology.role[g.bus], Role::Pv | Role::Slack) {
-                    vset[k] = g.vg;
-                }
-            }
-            for k in 0..n {
-                if role[k] != Role::Pq && vset[k].is_nan() {
-                    vset[k] = vm0[k];
-                }
-                if role[k] != Role::Pq {
-                    vm0[k] = vset[k];
-                }
-            }
-            // Branches and admittance triplets (initial local numbering).
-            let mut trip: Vec<(u32, u32, C)> = Vec::new();
-            let mut ibr = Vec::new();
-            for k in 0..n {
-                trip.push((k as u32, k as u32, shunt[k]));
-            }
-            for (gi, br) in net.branches.iter().enumerate() {
-                if !br.in_service {
-                    continue;
-                }
-                let (Some(nf), Some(nt)) = (topology.bus_node[br.from], topology.bus_node[br.to])
-                else {
-                    continue;
-                };
-                if topology.bus_island[br.from] != topology.bus_island[island.buses[0]] {
-                    continue;
-                }
-                let (f, t) = (node_local[nf], node_local[nt]);
-                let ys = C::new(br.r, br.x).inv();
-                let (m, sh) = br.tap();
-                let tap = C::new(m * sh.cos(), m * sh.sin());
-                let ytt = ys.add(C::new(0.0, br.b / 2.0));
-                let yff = ytt.scale(1.0 / (m * m));
-                let yft = ys.mul(tap.conj().inv()).neg();
-                let ytf = ys.mul(tap.inv()).neg();
-                trip.push((f as u32, f as u32, yff));
-                trip.push((f as u32, t as u32, yft));
-                trip.push((t as u32, f as u32, ytf));
-                trip.push((t as u32, t as u32, ytt));
-                let b_dc = 1.0 / (br.x * m);
-                ibr.push(IslandBranch {
-                    global: gi,
-                    f,
-                    t,
-                    yff,
-                    yft,
-                    ytf,
-                    ytt,
-                    b_dc,
-                    p_shift: -b_dc * sh,
-                });
-            }
-            // Local order: non-slack nodes by minimum degree, then slack.
-            let non_slack: Vec<usize> = (0..n).filter(|&k| role[k] != Role::Slack).collect();
-            let slack_nodes: Vec<usize> = (0..n).filter(|&k| role[k] == Role::Slack).collect();
-            let m = non_slack.len();
-            let mut ns_index = vec![usize::MAX; n];
-            for (i, &k) in non_slack.iter().enumerate() {
-                ns_index[k] = i;
-            }
-            let mut adj = vec![Vec::new(); m];
-            for &(r, c, _) in &trip {
-                let (a, b) = (ns_index[r as usize], ns_index[c as usize]);
-                if a != usize::MAX && b != usize::MAX && a != b {
-                    adj[a].push(b);
-                }
-            }
-            let sym = Symbolic::analyse(m, &adj);
-            // new local index of old local k
-            let mut newi = vec![0usize; n];
-            for &k in &non_slack {
-                newi[k] = sym.iperm[ns_index[k]];
-            }
-            for (s, &k) in slack_nodes.iter().enumerate() {
-                newi[k] = m + s;
-            }
-            let perm_vec = |v: &Vec<f64>| {
-                let mut out = vec![0.0; n];
-                for k in 0..n {
-                    out[newi[k]] = v[k];
-                }
-                out
-            };
-            let mut new_nodes = vec![0usize; n];
-            let mut pq = vec![false; n];
-            for k in 0..n {
-                new_nodes[newi[k]] = nodes[k];
-                pq[newi[k]] = role[k] == Role::Pq;
-            }
-            for br in &mut ibr {
-                br.f = newi[br.f];
-                br.t = newi[br.t];
-            }
-            for tr in &mut trip {
-                tr.0 = newi[tr.0 as usize] as u32;
-                tr.1 = newi[tr.1 as usize] as u32;
-            }
-            trip.sort_by_key(|a| (a.0, a.1));
-            let mut y_ptr = vec![0usize; n + 1];
-            let mut y_col = Vec::new();
-            let mut y_re = Vec::new();
-            let mut y_im = Vec::new();
-            let mut last: Option<(u32, u32)> = None;
-            for &(r, c, v) in &trip {
-                if last == Some((r, c)) {
-                    if let (Some(a), Some(b)) = (y_re.last_mut(), y_im.last_mut()) {
-                        *a += v.re;
-                        *b += v.im;
-                    }
-                } else {
-                    y_col.push(c);
-                    y_re.push(v.re);
-                    y_im.push(v.im);
-                    y_ptr[r as usize + 1] = y_col.len();
-                    last = Some((r, c));
-                }
-            }
-            for r in 0..n {
-                if y_ptr[r + 1] < y_ptr[r] {
-                    y_ptr[r + 1] = y_ptr[r];
-                }
-            }
-            // Jacobian positions.
-            let mut jpos = vec![NONE; y_col.len()];
-            let mut used = vec![false; sym.nnz()];
-            for r in 0..m {
-                for p in y_ptr[r]..y_ptr[r + 1] {
-                    let c = y_col[p] as usize;
-                    if c < m
-                        && let Some(pos) = sym.position(r, c)
-                    {
-                        jpos[p] = pos as u32;
-                        used[pos] = true;
-                    }
-                }
-            }
-            let fill: Vec<u32> = (0..sym.nnz())
-                .filter(|&p| !used[p])
-                .map(|p| p as u32)
-                .collect();
-            let diag_pos: Vec<u32> = sym.diag.iter().map(|&d| d as u32).collect();
-            let lu = Lu::<B2>::new(&sym);
-            let lu_dc = Lu::<f64>::new(&sym);
-            let buses = island.buses.clone();
-            let bus_local: Vec<usize> = buses
-                .iter()
-                .map(|&b| topology.bus_node[b].map_or(0, |nd| newi[node_local[nd]]))
-                .collect();
-            islands.push(IslandSolver {
-                nodes: new_nodes,
-                buses,
-                bus_local,
-                m,
-                pq,
-                vset: perm_vec(&vset),
-                va_ref: if va_ref.is_nan() { 0.0 } else { va_ref },
-                va0: perm_vec(&va0),
-                vm0: perm_vec(&vm0),
-                p_spec: perm_vec(&p_spec),
-                q_spec: perm_vec(&q_spec),
-                gs: perm_vec(&gs),
-                y_ptr,
-                y_col,
-                y_re,
-                y_im,
-                jpos,
-                fill,
-                diag_pos,
-                sym,
-                lu,
-                lu_dc,
-                branches: ibr,
-                vm: vec![1.0; n],
-                va: vec![0.0; n],
-                vr: vec![0.0; n],
-                vi: vec![0.0; n],
-                cvm: vec![0.0; n],
-                rhs: vec![[0.0; 2]; n],
-                warm: false,
-            });
+            islands.push(prep.island(island, &mut node_local));
         }
         Ok(PowerFlow {
             base_mva: base,
@@ -944,6 +704,437 @@ fn split_q(gens: &[usize], qtot: f64, data: &[(usize, bool, f64, f64, f64, f64)]
             let (qmin, qmax) = (lim(data[k].4), lim(data[k].5));
             out[k] = qmin + (qtot - smin) / (smax - smin + f64::EPSILON) * (qmax - qmin);
         }
+    }
+}
+
+// Preparation of the islands' solvers (`PowerFlow::with_slack_rule`).
+
+/// An admittance triplet: (row, column, value) in a local numbering.
+type Triplet = (u32, u32, C);
+
+/// Sums the in-service loads (MW, MVAr) and shunts (G in MW, B in MVAr at
+/// 1 p.u.) of every bus.
+fn bus_totals(net: &Network) -> (Vec<(f64, f64)>, Vec<C>) {
+    let nb = net.buses.len();
+    let mut bus_load = vec![(0.0, 0.0); nb];
+    for l in net.loads.iter().filter(|l| l.in_service) {
+        bus_load[l.bus].0 += l.p_mw;
+        bus_load[l.bus].1 += l.q_mvar;
+    }
+    let mut bus_shunt = vec![C::default(); nb];
+    for s in net.shunts.iter().filter(|s| s.in_service) {
+        bus_shunt[s.bus].re += s.g_mw;
+        bus_shunt[s.bus].im += s.b_mvar;
+    }
+    (bus_load, bus_shunt)
+}
+
+/// What the preparation of every island reads: the network, its topology
+/// and the per-bus totals of [`bus_totals`].
+struct Prep<'a> {
+    net: &'a Network,
+    topology: &'a Topology,
+    base: f64,
+    bus_load: &'a [(f64, f64)],
+    bus_shunt: &'a [C],
+}
+
+/// Per-node quantities of one island (p.u., radians), in its initial local
+/// numbering (order of first bus), before the elimination ordering.
+struct NodeData {
+    role: Vec<Role>,
+    /// Voltage set-point of PV and slack nodes (NaN for PQ nodes).
+    vset: Vec<f64>,
+    p_spec: Vec<f64>,
+    q_spec: Vec<f64>,
+    /// Shunt conductance, for DC.
+    gs: Vec<f64>,
+    vm0: Vec<f64>,
+    va0: Vec<f64>,
+    /// Shunt admittance.
+    shunt: Vec<C>,
+    /// Angle of the island's first slack bus (NaN if none has a node).
+    va_ref: f64,
+}
+
+/// The elimination order of one island.
+struct Order {
+    /// Symbolic factorisation of the non-slack nodes.
+    sym: Symbolic,
+    /// New local index (non-slack nodes in elimination order, then slack
+    /// nodes) of each initial local index.
+    newi: Vec<usize>,
+    /// Number of non-slack nodes.
+    m: usize,
+}
+
+/// An island's bus admittance matrix in compressed rows, columns ascending
+/// within a row.
+struct Ybus {
+    ptr: Vec<usize>,
+    col: Vec<u32>,
+    re: Vec<f64>,
+    im: Vec<f64>,
+}
+
+/// Where the Jacobian's blocks go in the LU storage.
+struct JacobianMap {
+    /// Factor position of the Jacobian block of each entry of Y (`NONE` for
+    /// slack columns and rows past `m`).
+    jpos: Vec<u32>,
+    /// Factor positions no entry of Y maps to (fill), zeroed before each
+    /// assembly.
+    fill: Vec<u32>,
+    /// Factor position of each diagonal block.
+    diag_pos: Vec<u32>,
+}
+
+impl Prep<'_> {
+    /// Prepares the solver of one energised island: gathers its nodes and
+    /// their data, its branches and admittance triplets, orders the
+    /// non-slack nodes by minimum degree, renumbers everything into that
+    /// order, then builds the admittance matrix, the Jacobian's map into
+    /// the factor storage and the factor storage itself.
+    fn island(&self, island: &Island, node_local: &mut [usize]) -> IslandSolver {
+        let nodes = self.island_nodes(island, node_local);
+        let n = nodes.len();
+        let mut data = self.node_data(island, &nodes, node_local);
+        self.add_gens(&nodes, node_local, &mut data);
+        let (mut trip, mut ibr) = self.branches(island, node_local, &data.shunt);
+        let Order { sym, newi, m } = elimination_order(&data.role, &trip);
+        let mut new_nodes = vec![0usize; n];
+        let mut pq = vec![false; n];
+        for k in 0..n {
+            new_nodes[newi[k]] = nodes[k];
+            pq[newi[k]] = data.role[k] == Role::Pq;
+        }
+        for br in &mut ibr {
+            br.f = newi[br.f];
+            br.t = newi[br.t];
+        }
+        for tr in &mut trip {
+            tr.0 = newi[tr.0 as usize] as u32;
+            tr.1 = newi[tr.1 as usize] as u32;
+        }
+        let y = assemble_y(n, trip);
+        let jac = jacobian_map(m, &sym, &y);
+        let lu = Lu::<B2>::new(&sym);
+        let lu_dc = Lu::<f64>::new(&sym);
+        let buses = island.buses.clone();
+        let bus_local: Vec<usize> = buses
+            .iter()
+            .map(|&b| self.topology.bus_node[b].map_or(0, |nd| newi[node_local[nd]]))
+            .collect();
+        IslandSolver {
+            nodes: new_nodes,
+            buses,
+            bus_local,
+            m,
+            pq,
+            vset: permute(&data.vset, &newi),
+            va_ref: if data.va_ref.is_nan() {
+                0.0
+            } else {
+                data.va_ref
+            },
+            va0: permute(&data.va0, &newi),
+            vm0: permute(&data.vm0, &newi),
+            p_spec: permute(&data.p_spec, &newi),
+            q_spec: permute(&data.q_spec, &newi),
+            gs: permute(&data.gs, &newi),
+            y_ptr: y.ptr,
+            y_col: y.col,
+            y_re: y.re,
+            y_im: y.im,
+            jpos: jac.jpos,
+            fill: jac.fill,
+            diag_pos: jac.diag_pos,
+            sym,
+            lu,
+            lu_dc,
+            branches: ibr,
+            vm: vec![1.0; n],
+            va: vec![0.0; n],
+            vr: vec![0.0; n],
+            vi: vec![0.0; n],
+            cvm: vec![0.0; n],
+            rhs: vec![[0.0; 2]; n],
+            warm: false,
+        }
+    }
+
+    /// The island's nodes in order of first bus; sets `node_local` of each
+    /// to its index in the result.
+    fn island_nodes(&self, island: &Island, node_local: &mut [usize]) -> Vec<usize> {
+        let mut nodes: Vec<usize> = Vec::new();
+        for &b in &island.buses {
+            if let Some(nd) = self.topology.bus_node[b]
+                && node_local[nd] == usize::MAX
+            {
+                node_local[nd] = nodes.len();
+                nodes.push(nd);
+            }
+        }
+        nodes
+    }
+
+    /// Bus data merged per node: role (slack over PV over PQ), load as
+    /// negative injection, shunts, the case voltage of the node's first bus,
+    /// and the case angles of the slack buses (the first one is the
+    /// island's reference angle). Generators come later ([`Prep::add_gens`]).
+    fn node_data(&self, island: &Island, nodes: &[usize], node_local: &[usize]) -> NodeData {
+        let (net, topology, base) = (self.net, self.topology, self.base);
+        let (bus_load, bus_shunt) = (self.bus_load, self.bus_shunt);
+        let n = nodes.len();
+        let mut role = vec![Role::Pq; n];
+        let vset = vec![f64::NAN; n];
+        let mut p_spec = vec![0.0; n];
+        let mut q_spec = vec![0.0; n];
+        let mut gs = vec![0.0; n];
+        let mut vm0 = vec![f64::NAN; n];
+        let mut va0 = vec![f64::NAN; n];
+        let mut shunt = vec![C::default(); n];
+        for &b in &island.buses {
+            let Some(nd) = topology.bus_node[b] else {
+                continue;
+            };
+            let k = node_local[nd];
+            let r = topology.role[b];
+            role[k] = match (role[k], r) {
+                (Role::Slack, _) | (_, Role::Slack) => Role::Slack,
+                (Role::Pv, _) | (_, Role::Pv) => Role::Pv,
+                _ => Role::Pq,
+            };
+            p_spec[k] -= bus_load[b].0 / base;
+            q_spec[k] -= bus_load[b].1 / base;
+            gs[k] += bus_shunt[b].re / base;
+            shunt[k] = shunt[k].add(bus_shunt[b].scale(1.0 / base));
+            if vm0[k].is_nan() {
+                vm0[k] = net.buses[b].vm;
+                va0[k] = net.buses[b].va_deg.to_radians();
+            }
+        }
+        let mut va_ref = f64::NAN;
+        for &b in &island.slack {
+            if let Some(nd) = topology.bus_node[b] {
+                if va_ref.is_nan() {
+                    va_ref = net.buses[b].va_deg.to_radians();
+                }
+                va0[node_local[nd]] = net.buses[b].va_deg.to_radians();
+            }
+        }
+        NodeData {
+            role,
+            vset,
+            p_spec,
+            q_spec,
+            gs,
+            vm0,
+            va0,
+            shunt,
+            va_ref,
+        }
+    }
+
+    /// Adds the in-service generators of the island's nodes: their P and Q
+    /// to the injections, their Vg as the set-point of PV and slack nodes
+    /// (the case Vm where none is given), which is also those nodes' start
+    /// magnitude.
+    fn add_gens(&self, nodes: &[usize], node_local: &[usize], data: &mut NodeData) {
+        let (topology, base) = (self.topology, self.base);
+        let NodeData {
+            role,
+            vset,
+            p_spec,
+            q_spec,
+            vm0,
+            ..
+        } = data;
+        for g in self.net.gens.iter().filter(|g| g.in_service) {
+            let Some(nd) = topology.bus_node[g.bus] else {
+                continue;
+            };
+            if node_local[nd] == usize::MAX || topology.bus_island[g.bus].is_none() {
+                continue;
+            }
+            let k = node_local[nd];
+            if nodes.get(k).is_none_or(|&x| x != nd) {
+                continue;
+            }
+            p_spec[k] += g.pg_mw / base;
+            q_spec[k] += g.qg_mvar / base;
+            if matches!(topology.role[g.bus], Role::Pv | Role::Slack) {
+                vset[k] = g.vg;
+            }
+        }
+        for k in 0..nodes.len() {
+            if role[k] != Role::Pq && vset[k].is_nan() {
+                vset[k] = vm0[k];
+            }
+            if role[k] != Role::Pq {
+                vm0[k] = vset[k];
+            }
+        }
+    }
+
+    /// The island's in-service branches with their admittances (pi model
+    /// with tap and phase shift, and the DC model's susceptance and
+    /// phase-shift injection), and the admittance triplets in the initial
+    /// local numbering: the shunt diagonal of every node first, then four
+    /// per branch in branch order.
+    fn branches(
+        &self,
+        island: &Island,
+        node_local: &[usize],
+        shunt: &[C],
+    ) -> (Vec<Triplet>, Vec<IslandBranch>) {
+        let topology = self.topology;
+        let mut trip: Vec<Triplet> = Vec::new();
+        let mut ibr = Vec::new();
+        for (k, &sh) in shunt.iter().enumerate() {
+            trip.push((k as u32, k as u32, sh));
+        }
+        for (gi, br) in self.net.branches.iter().enumerate() {
+            if !br.in_service {
+                continue;
+            }
+            let (Some(nf), Some(nt)) = (topology.bus_node[br.from], topology.bus_node[br.to])
+            else {
+                continue;
+            };
+            if topology.bus_island[br.from] != topology.bus_island[island.buses[0]] {
+                continue;
+            }
+            let (f, t) = (node_local[nf], node_local[nt]);
+            let ys = C::new(br.r, br.x).inv();
+            let (m, sh) = br.tap();
+            let tap = C::new(m * sh.cos(), m * sh.sin());
+            let ytt = ys.add(C::new(0.0, br.b / 2.0));
+            let yff = ytt.scale(1.0 / (m * m));
+            let yft = ys.mul(tap.conj().inv()).neg();
+            let ytf = ys.mul(tap.inv()).neg();
+            trip.push((f as u32, f as u32, yff));
+            trip.push((f as u32, t as u32, yft));
+            trip.push((t as u32, f as u32, ytf));
+            trip.push((t as u32, t as u32, ytt));
+            let b_dc = 1.0 / (br.x * m);
+            ibr.push(IslandBranch {
+                global: gi,
+                f,
+                t,
+                yff,
+                yft,
+                ytf,
+                ytt,
+                b_dc,
+                p_shift: -b_dc * sh,
+            });
+        }
+        (trip, ibr)
+    }
+}
+
+/// The local order of an island: the non-slack nodes by minimum degree on
+/// the pattern of the triplets (the symbolic factorisation), then the slack
+/// nodes in initial order.
+fn elimination_order(role: &[Role], trip: &[Triplet]) -> Order {
+    let n = role.len();
+    let non_slack: Vec<usize> = (0..n).filter(|&k| role[k] != Role::Slack).collect();
+    let slack_nodes: Vec<usize> = (0..n).filter(|&k| role[k] == Role::Slack).collect();
+    let m = non_slack.len();
+    let mut ns_index = vec![usize::MAX; n];
+    for (i, &k) in non_slack.iter().enumerate() {
+        ns_index[k] = i;
+    }
+    let mut adj = vec![Vec::new(); m];
+    for &(r, c, _) in trip {
+        let (a, b) = (ns_index[r as usize], ns_index[c as usize]);
+        if a != usize::MAX && b != usize::MAX && a != b {
+            adj[a].push(b);
+        }
+    }
+    let sym = Symbolic::analyse(m, &adj);
+    let mut newi = vec![0usize; n];
+    for &k in &non_slack {
+        newi[k] = sym.iperm[ns_index[k]];
+    }
+    for (s, &k) in slack_nodes.iter().enumerate() {
+        newi[k] = m + s;
+    }
+    Order { sym, newi, m }
+}
+
+/// `v` (initial local numbering) in the new local numbering `newi`.
+fn permute(v: &[f64], newi: &[usize]) -> Vec<f64> {
+    let mut out = vec![0.0; newi.len()];
+    for k in 0..newi.len() {
+        out[newi[k]] = v[k];
+    }
+    out
+}
+
+/// Sorts the triplets (new local numbering) and sums duplicates into the
+/// compressed rows of the `n`-node admittance matrix.
+fn assemble_y(n: usize, mut trip: Vec<Triplet>) -> Ybus {
+    trip.sort_by_key(|a| (a.0, a.1));
+    let mut y_ptr = vec![0usize; n + 1];
+    let mut y_col = Vec::new();
+    let mut y_re = Vec::new();
+    let mut y_im = Vec::new();
+    let mut last: Option<(u32, u32)> = None;
+    for &(r, c, v) in &trip {
+        if last == Some((r, c)) {
+            if let (Some(a), Some(b)) = (y_re.last_mut(), y_im.last_mut()) {
+                *a += v.re;
+                *b += v.im;
+            }
+        } else {
+            y_col.push(c);
+            y_re.push(v.re);
+            y_im.push(v.im);
+            y_ptr[r as usize + 1] = y_col.len();
+            last = Some((r, c));
+        }
+    }
+    for r in 0..n {
+        if y_ptr[r + 1] < y_ptr[r] {
+            y_ptr[r + 1] = y_ptr[r];
+        }
+    }
+    Ybus {
+        ptr: y_ptr,
+        col: y_col,
+        re: y_re,
+        im: y_im,
+    }
+}
+
+/// Maps the entries of Y among the first `m` rows and columns to their
+/// block positions in the factor storage of `sym`; the positions left over
+/// are fill.
+fn jacobian_map(m: usize, sym: &Symbolic, y: &Ybus) -> JacobianMap {
+    let mut jpos = vec![NONE; y.col.len()];
+    let mut used = vec![false; sym.nnz()];
+    for r in 0..m {
+        for p in y.ptr[r]..y.ptr[r + 1] {
+            let c = y.col[p] as usize;
+            if c < m
+                && let Some(pos) = sym.position(r, c)
+            {
+                jpos[p] = pos as u32;
+                used[pos] = true;
+            }
+        }
+    }
+    let fill: Vec<u32> = (0..sym.nnz())
+        .filter(|&p| !used[p])
+        .map(|p| p as u32)
+        .collect();
+    let diag_pos: Vec<u32> = sym.diag.iter().map(|&d| d as u32).collect();
+    JacobianMap {
+        jpos,
+        fill,
+        diag_pos,
     }
 }
 
