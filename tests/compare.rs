@@ -1,5 +1,8 @@
 //! Policies compared on the presets with common random numbers.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use blackstart::engine::{self, RunOptions};
 use blackstart::reports::{self, compare};
 use blackstart::scenario;

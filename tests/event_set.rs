@@ -1,5 +1,8 @@
 //! Stochastic event sets: every replica samples its own event.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use blackstart::engine::{self, RunOptions};
 use blackstart::scenario;
 

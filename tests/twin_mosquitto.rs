@@ -3,6 +3,9 @@
 //! Without mosquitto installed each test prints SKIP and passes, unless
 //! `BLACKSTART_REQUIRE_MOSQUITTO=1` (as `.ci/run` sets), where it fails.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 mod twin_support;
 
 use std::sync::atomic::AtomicBool;

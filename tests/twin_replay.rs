@@ -3,6 +3,9 @@
 //! Also: the embedded broker serves the default set-up with nothing
 //! installed.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 mod twin_support;
 
 use std::sync::atomic::AtomicBool;

@@ -13,6 +13,9 @@
 //! simplex on one group is skipped above 100 microgrids (it takes minutes);
 //! `PLAN_SPEED_SIMPLEX_MAX=1000` runs it anyway.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::time::Instant;
 
 use agents::observe::{EdgeKind, HazardState, MicrogridState, Node, Observation, PathEdge};

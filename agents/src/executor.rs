@@ -3,8 +3,8 @@
 
 use grid_model::ops::{Command, IslandView, Policy, PriorityShedding};
 
-use crate::observe::{EdgeKind, Observation, class_index};
-use crate::plan::{Plan, Transfer};
+use crate::observe::{EdgeKind, MicrogridState, Observation, class_index};
+use crate::plan::{Dispatch, Plan, Transfer};
 use crate::roles::GridReport;
 
 /// What the executor did with a plan.
@@ -44,89 +44,15 @@ pub struct Executor {
 }
 
 impl Executor {
-    /// Carries out a plan.
+    /// Carries out a plan: the four steps of the [`Executor`] docs, in
+    /// order.
     pub fn execute(&mut self, obs: &Observation, grid: &GridReport, plan: &Plan) -> Execution {
         let mut ex = Execution {
             exchange_mw: vec![0.0; obs.microgrids.len()],
             ..Execution::default()
         };
-        let mut used = vec![0.0f64; obs.edges.len()];
-        for t in &plan.transfers {
-            let bad: Vec<&str> = t
-                .path
-                .iter()
-                .filter(|&&e| !grid.usable.iter().any(|u| u.edge == e))
-                .map(|&e| obs.edges.get(e).map_or("?", |x| x.id.as_str()))
-                .collect();
-            if t.path.is_empty() || !bad.is_empty() || !(t.sent_mw.is_finite() && t.sent_mw >= 0.0)
-            {
-                ex.refused.push(format!(
-                    "refused {:.3} MW from {} to {}: path {} is broken or not usable now",
-                    t.sent_mw,
-                    name(obs, t.from),
-                    name(obs, t.to),
-                    if bad.is_empty() {
-                        "(empty)".to_string()
-                    } else {
-                        bad.join(", ")
-                    }
-                ));
-                continue;
-            }
-            // Power on each edge of the path: the sent power less the losses
-            // of the edges before it (as the router, the LP and its
-            // decomposition book it).
-            let mut on_edge = Vec::with_capacity(t.path.len());
-            let mut flow = t.sent_mw;
-            for &e in &t.path {
-                on_edge.push((e, flow));
-                flow *= 1.0 - obs.edges[e].loss_frac;
-            }
-            let over = on_edge
-                .iter()
-                .find(|&&(e, f)| used[e] + f > obs.edges[e].capacity_mw * (1.0 + 1e-6) + 1e-9);
-            if let Some(&(e, f)) = over {
-                ex.refused.push(format!(
-                    "refused {:.3} MW from {} to {}: {} would carry {:.3} MW over its {:.3} MW capacity",
-                    t.sent_mw,
-                    name(obs, t.from),
-                    name(obs, t.to),
-                    obs.edges[e].id,
-                    used[e] + f,
-                    obs.edges[e].capacity_mw
-                ));
-                continue;
-            }
-            for &(e, f) in &on_edge {
-                used[e] += f;
-            }
-            ex.exchange_mw[t.from] -= t.sent_mw;
-            ex.exchange_mw[t.to] += t.delivered_mw;
-            ex.accepted.push(t.clone());
-        }
-        // Switches.
-        let mut need = vec![false; obs.edges.len()];
-        for t in &ex.accepted {
-            for &e in &t.path {
-                need[e] = true;
-            }
-        }
-        for (e, edge) in obs.edges.iter().enumerate() {
-            if need[e] {
-                if !edge.closed {
-                    ex.commands.push(Command::CloseSwitch {
-                        switch: edge.switch,
-                    });
-                }
-            } else if edge.closed {
-                let sharing_feeder = edge.kind == EdgeKind::Feeder && !grid.hub_fed;
-                if edge.kind == EdgeKind::Tie || sharing_feeder {
-                    ex.commands.push(Command::OpenSwitch {
-                        switch: edge.switch,
-                    });
-                }
-            }
-        }
+        check_transfers(obs, grid, plan, &mut ex);
+        set_switches(obs, grid, &mut ex);
         // Units and loads.
         for (m, mg) in obs.microgrids.iter().enumerate() {
             let planned = plan
@@ -134,82 +60,9 @@ impl Executor {
                 .as_ref()
                 .and_then(|d| d.get(m).copied().flatten());
             if let Some(d) = planned {
-                // Batteries in proportion to their available power.
-                if d.battery_mw >= 0.0 {
-                    let caps: Vec<f64> = mg
-                        .batteries
-                        .iter()
-                        .map(|(_, b)| b.max_discharge_mw(obs.dt_h))
-                        .collect();
-                    split(&caps, d.battery_mw, |k, p| {
-                        ex.commands.push(Command::SetBattery {
-                            battery: mg.batteries[k].0,
-                            p_mw: p,
-                        });
-                    });
-                } else {
-                    let caps: Vec<f64> = mg
-                        .batteries
-                        .iter()
-                        .map(|(_, b)| b.max_charge_mw(obs.dt_h))
-                        .collect();
-                    split(&caps, -d.battery_mw, |k, p| {
-                        ex.commands.push(Command::SetBattery {
-                            battery: mg.batteries[k].0,
-                            p_mw: -p,
-                        });
-                    });
-                }
-                let caps: Vec<f64> = mg.diesels.iter().map(|(_, g)| g.max_mw(obs.dt_h)).collect();
-                split(&caps, d.diesel_mw, |k, p| {
-                    ex.commands.push(Command::SetDiesel {
-                        diesel: mg.diesels[k].0,
-                        p_mw: p,
-                    });
-                });
-                let mut sheds = Vec::new();
-                for l in &mg.loads {
-                    let f = d.shed[class_index(l.priority)];
-                    if f > 1e-9 {
-                        sheds.push(Command::ShedLoad {
-                            load: l.load,
-                            fraction: f.clamp(0.0, 1.0),
-                        });
-                    }
-                }
-                if ex.exchange_mw[m].abs() > 1e-9 && !mg.upstream_connected {
-                    cap_loads(obs, mg, ex.exchange_mw[m], &mut sheds);
-                }
-                ex.commands.extend(sheds);
+                follow_dispatch(obs, m, mg, &d, &mut ex);
             } else {
-                let view = IslandView {
-                    dt_h: obs.dt_h,
-                    loads: mg.loads.clone(),
-                    renewable_mw: if mg.can_form_grid() || mg.upstream_connected {
-                        mg.renewable_mw
-                    } else {
-                        0.0
-                    },
-                    batteries: mg.batteries.iter().map(|(k, b)| (*k, b)).collect(),
-                    diesels: mg.diesels.iter().map(|(k, d)| (*k, d)).collect(),
-                    grid_import_mw: mg.upstream_connected.then_some(mg.import_limit_mw),
-                    losses_mw: mg.losses_mw,
-                    exchange_mw: ex.exchange_mw[m],
-                };
-                // A microgrid without a grid-forming unit that imports is
-                // energised by its neighbour: the joint island's settlement
-                // sheds island-wide in priority order, so nothing is shed
-                // here explicitly.
-                let mut cmds = self.local.decide(&view);
-                // A microgrid that shares takes no more than its own supply
-                // plus what it imports (or less what it exports): loads
-                // above that are shed, normal first, so a joint island does
-                // not run one microgrid's units for another's loads beyond
-                // the plan.
-                if ex.exchange_mw[m].abs() > 1e-9 && !mg.upstream_connected {
-                    cap_loads(obs, mg, ex.exchange_mw[m], &mut cmds);
-                }
-                ex.commands.extend(cmds);
+                self.run_local(obs, m, mg, &mut ex);
             }
         }
         for t in &ex.accepted {
@@ -221,6 +74,185 @@ impl Executor {
         }
         ex
     }
+
+    /// Step 3 without a planned dispatch: microgrid `m`'s local controller
+    /// decides on its own view with the planned exchange.
+    fn run_local(&mut self, obs: &Observation, m: usize, mg: &MicrogridState, ex: &mut Execution) {
+        let view = IslandView {
+            dt_h: obs.dt_h,
+            loads: mg.loads.clone(),
+            renewable_mw: if mg.can_form_grid() || mg.upstream_connected {
+                mg.renewable_mw
+            } else {
+                0.0
+            },
+            batteries: mg.batteries.iter().map(|(k, b)| (*k, b)).collect(),
+            diesels: mg.diesels.iter().map(|(k, d)| (*k, d)).collect(),
+            grid_import_mw: mg.upstream_connected.then_some(mg.import_limit_mw),
+            losses_mw: mg.losses_mw,
+            exchange_mw: ex.exchange_mw[m],
+        };
+        // A microgrid without a grid-forming unit that imports is
+        // energised by its neighbour: the joint island's settlement
+        // sheds island-wide in priority order, so nothing is shed
+        // here explicitly.
+        let mut cmds = self.local.decide(&view);
+        // A microgrid that shares takes no more than its own supply
+        // plus what it imports (or less what it exports): loads
+        // above that are shed, normal first, so a joint island does
+        // not run one microgrid's units for another's loads beyond
+        // the plan.
+        if ex.exchange_mw[m].abs() > 1e-9 && !mg.upstream_connected {
+            cap_loads(obs, mg, ex.exchange_mw[m], &mut cmds);
+        }
+        ex.commands.extend(cmds);
+    }
+}
+
+/// Step 1: accepts each transfer whose path is usable now and within every
+/// edge's capacity (after the transfers accepted before it), books its
+/// exchange, and logs a refusal for every other.
+fn check_transfers(obs: &Observation, grid: &GridReport, plan: &Plan, ex: &mut Execution) {
+    let mut used = vec![0.0f64; obs.edges.len()];
+    for t in &plan.transfers {
+        let bad: Vec<&str> = t
+            .path
+            .iter()
+            .filter(|&&e| !grid.usable.iter().any(|u| u.edge == e))
+            .map(|&e| obs.edges.get(e).map_or("?", |x| x.id.as_str()))
+            .collect();
+        if t.path.is_empty() || !bad.is_empty() || !(t.sent_mw.is_finite() && t.sent_mw >= 0.0) {
+            ex.refused.push(format!(
+                "refused {:.3} MW from {} to {}: path {} is broken or not usable now",
+                t.sent_mw,
+                name(obs, t.from),
+                name(obs, t.to),
+                if bad.is_empty() {
+                    "(empty)".to_string()
+                } else {
+                    bad.join(", ")
+                }
+            ));
+            continue;
+        }
+        // Power on each edge of the path: the sent power less the losses
+        // of the edges before it (as the router, the LP and its
+        // decomposition book it).
+        let mut on_edge = Vec::with_capacity(t.path.len());
+        let mut flow = t.sent_mw;
+        for &e in &t.path {
+            on_edge.push((e, flow));
+            flow *= 1.0 - obs.edges[e].loss_frac;
+        }
+        let over = on_edge
+            .iter()
+            .find(|&&(e, f)| used[e] + f > obs.edges[e].capacity_mw * (1.0 + 1e-6) + 1e-9);
+        if let Some(&(e, f)) = over {
+            ex.refused.push(format!(
+                "refused {:.3} MW from {} to {}: {} would carry {:.3} MW over its {:.3} MW capacity",
+                t.sent_mw,
+                name(obs, t.from),
+                name(obs, t.to),
+                obs.edges[e].id,
+                used[e] + f,
+                obs.edges[e].capacity_mw
+            ));
+            continue;
+        }
+        for &(e, f) in &on_edge {
+            used[e] += f;
+        }
+        ex.exchange_mw[t.from] -= t.sent_mw;
+        ex.exchange_mw[t.to] += t.delivered_mw;
+        ex.accepted.push(t.clone());
+    }
+}
+
+/// Step 2: closes the switches of the edges of accepted paths; opens other
+/// closed tie switches, and closed feeder switches while the hub is not fed
+/// upstream.
+fn set_switches(obs: &Observation, grid: &GridReport, ex: &mut Execution) {
+    let mut need = vec![false; obs.edges.len()];
+    for t in &ex.accepted {
+        for &e in &t.path {
+            need[e] = true;
+        }
+    }
+    for (e, edge) in obs.edges.iter().enumerate() {
+        if need[e] {
+            if !edge.closed {
+                ex.commands.push(Command::CloseSwitch {
+                    switch: edge.switch,
+                });
+            }
+        } else if edge.closed {
+            let sharing_feeder = edge.kind == EdgeKind::Feeder && !grid.hub_fed;
+            if edge.kind == EdgeKind::Tie || sharing_feeder {
+                ex.commands.push(Command::OpenSwitch {
+                    switch: edge.switch,
+                });
+            }
+        }
+    }
+}
+
+/// Step 3 with a planned dispatch `d` for microgrid `m`: batteries and
+/// diesels in proportion to their limits, the planned shedding per class,
+/// and loads capped to the supply plus exchange while sharing.
+fn follow_dispatch(
+    obs: &Observation,
+    m: usize,
+    mg: &MicrogridState,
+    d: &Dispatch,
+    ex: &mut Execution,
+) {
+    // Batteries in proportion to their available power.
+    if d.battery_mw >= 0.0 {
+        let caps: Vec<f64> = mg
+            .batteries
+            .iter()
+            .map(|(_, b)| b.max_discharge_mw(obs.dt_h))
+            .collect();
+        split(&caps, d.battery_mw, |k, p| {
+            ex.commands.push(Command::SetBattery {
+                battery: mg.batteries[k].0,
+                p_mw: p,
+            });
+        });
+    } else {
+        let caps: Vec<f64> = mg
+            .batteries
+            .iter()
+            .map(|(_, b)| b.max_charge_mw(obs.dt_h))
+            .collect();
+        split(&caps, -d.battery_mw, |k, p| {
+            ex.commands.push(Command::SetBattery {
+                battery: mg.batteries[k].0,
+                p_mw: -p,
+            });
+        });
+    }
+    let caps: Vec<f64> = mg.diesels.iter().map(|(_, g)| g.max_mw(obs.dt_h)).collect();
+    split(&caps, d.diesel_mw, |k, p| {
+        ex.commands.push(Command::SetDiesel {
+            diesel: mg.diesels[k].0,
+            p_mw: p,
+        });
+    });
+    let mut sheds = Vec::new();
+    for l in &mg.loads {
+        let f = d.shed[class_index(l.priority)];
+        if f > 1e-9 {
+            sheds.push(Command::ShedLoad {
+                load: l.load,
+                fraction: f.clamp(0.0, 1.0),
+            });
+        }
+    }
+    if ex.exchange_mw[m].abs() > 1e-9 && !mg.upstream_connected {
+        cap_loads(obs, mg, ex.exchange_mw[m], &mut sheds);
+    }
+    ex.commands.extend(sheds);
 }
 
 fn name(obs: &Observation, m: usize) -> &str {
@@ -245,12 +277,7 @@ fn split(caps: &[f64], total: f64, mut emit: impl FnMut(usize, f64)) {
 /// Sheds a sharing microgrid's essential and normal loads above `own supply +
 /// exchange` (supply goes to critical load first; sheds already commanded
 /// count). Critical load is left to the joint island's settlement.
-fn cap_loads(
-    obs: &Observation,
-    mg: &crate::observe::MicrogridState,
-    exchange_mw: f64,
-    cmds: &mut Vec<Command>,
-) {
+fn cap_loads(obs: &Observation, mg: &MicrogridState, exchange_mw: f64, cmds: &mut Vec<Command>) {
     let supply = if mg.can_form_grid() {
         mg.renewable_mw
             + mg.batteries

@@ -1,6 +1,9 @@
 //! Agents: the LP against a hand-solved case, market conservation and
 //! priority, executor limits and refusals, the decision log.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use agents::market::{Ask, Bid, clear};
 use agents::observe::{EdgeKind, HazardState, MicrogridState, Node, Observation, PathEdge};
 use agents::plan::{Dispatch, Plan, PlanInput, Strategy, Transfer};

@@ -23,6 +23,8 @@ use std::process::ExitCode;
 use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta};
 use grid_model::assets::{AssetError, Observer, PvPlant, PvSystem, SunInstant};
 
+use sim_core::time::SimDuration;
+
 use super::CliError;
 
 /// Largest number of rows one `profile pv` run may write.
@@ -292,53 +294,25 @@ fn parse_time(flag: &str, s: &str) -> Result<(DateTime<FixedOffset>, bool), CliE
 /// Parses a step such as `15min`, `1h`, `30s`, `1h30min` into whole seconds
 /// (1 s to 366 days).
 fn parse_step(s: &str) -> Result<i64, CliError> {
-    let bad = |why: &str| {
+    let bad = |why: String| {
         CliError::BadInput(format!(
-            "--step {s}: {why}; expected an integer and a unit, e.g. 15min, 1h, 30s, 1d or 1h30min"
+            "--step {s}: {why}; expected a duration, e.g. 15min, 1h, 30s, 1d or 1h30min"
         ))
     };
-    let t = s.trim();
-    if t.is_empty() {
-        return Err(bad("empty"));
+    // The kernel's duration syntax (sim_core::time), in whole seconds.
+    let d: SimDuration = s.trim().parse().map_err(|e| bad(format!("{e}")))?;
+    let ms = d.as_millis();
+    if ms <= 0 {
+        return Err(bad("must be positive".into()));
     }
-    let mut total: i64 = 0;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        if digits == 0 {
-            return Err(bad("a number must come first"));
-        }
-        let value: i64 = rest[..digits]
-            .parse()
-            .map_err(|_| bad("number too large"))?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
-        let unit = rest[..unit_len].to_ascii_lowercase();
-        rest = rest[unit_len..].trim_start();
-        let scale = match unit.as_str() {
-            "s" | "sec" | "secs" | "second" | "seconds" => 1,
-            "min" | "mins" | "minute" | "minutes" | "m" => 60,
-            "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
-            "d" | "day" | "days" => 86_400,
-            "" => return Err(bad("missing unit")),
-            _ => return Err(bad(&format!("unknown unit `{unit}`"))),
-        };
-        total = value
-            .checked_mul(scale)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| bad("too large"))?;
+    if ms % 1000 != 0 {
+        return Err(bad("must be a whole number of seconds".into()));
     }
-    if total <= 0 {
-        return Err(bad("must be positive"));
+    let secs = ms / 1000;
+    if secs > 366 * 86_400 {
+        return Err(bad("longer than 366 days".into()));
     }
-    if total > 366 * 86_400 {
-        return Err(bad("longer than 366 days"));
-    }
-    Ok(total)
+    Ok(secs)
 }
 
 #[cfg(test)]
@@ -419,7 +393,7 @@ mod tests {
         let rows = pv_profile(&tokyo()).unwrap_or_else(|e| panic!("{e}"));
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/grid-model/tests/data/pv/cli_tokyo.csv"
+            "/../grid-model/tests/data/pv/cli_tokyo.csv"
         );
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let expected: Vec<_> = text

@@ -2,7 +2,7 @@
 //! for the CLI, the exit status) written beside it (see that folder's
 //! README).
 
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(clippy::unwrap_used, missing_docs, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

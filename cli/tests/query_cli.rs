@@ -3,6 +3,9 @@
 //! when absent: the benchmark is GPL and is not copied into this repository),
 //! read-only behaviour, and located errors for malformed RDF and SPARQL.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

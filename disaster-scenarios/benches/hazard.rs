@@ -3,6 +3,9 @@
 //! realisation), damage sampling, and Holland wind. Criterion reports
 //! elements per second = sites per second.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

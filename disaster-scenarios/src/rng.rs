@@ -31,45 +31,7 @@ impl<R: RandomSource + ?Sized> RandomSource for &mut R {
     }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, fast, deterministic
-/// generator for tests and benchmarks.
-#[derive(Debug, Clone)]
-pub struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    /// A generator seeded with `seed`.
-    pub fn new(seed: u64) -> Self {
-        SplitMix64 { state: seed }
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A generator for one (entity, purpose) pair, derived by hashing the
-    /// names with FNV-1a, mirroring sim-core's named streams.
-    pub fn named(seed: u64, entity: &str, purpose: &str) -> Self {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in entity
-            .bytes()
-            .chain(std::iter::once(0u8))
-            .chain(purpose.bytes())
-        {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01B3);
-        }
-        let mut s = SplitMix64::new(seed ^ h);
-        s.next_u64();
-        s
-    }
-}
+pub use sim_core::rng::SplitMix64;
 
 impl RandomSource for SplitMix64 {
     fn uniform(&mut self) -> f64 {

@@ -1,6 +1,9 @@
 //! The sampled within-event residual fields have the Jayaram & Baker (2009)
 //! correlation.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use disaster_scenarios::correlation::{
     CorrelatedField, Vs30Clustering, jb09_correlation, jb09_range_km,
 };

@@ -1,5 +1,8 @@
 //! Readers for QuakeML, ShakeMap grid.xml and IBTrACS CSV.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use disaster_scenarios::formats::ibtracs::read_ibtracs_from;
 use disaster_scenarios::formats::quakeml::QuakeMlEvent;
 use disaster_scenarios::formats::shakemap::ShakeMapGrid;

@@ -1,5 +1,8 @@
 //! Damage-state sampling reproduces the fragility curves.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use disaster_scenarios::fragility::{FragilityLibrary, sample_damage};
 use disaster_scenarios::rng::SplitMix64;
 

@@ -1,6 +1,9 @@
 //! Reproduces every PGA and PGV row of OpenQuake's verification tables for
 //! Si & Midorikawa (1999) and Boore et al. (2014) (see tests/data/README.md).
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use disaster_scenarios::gmpe::csvio::read_table;

@@ -1,6 +1,9 @@
 //! Restoration durations and crew dispatch are deterministic and follow the
 //! documented priority.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use disaster_scenarios::restoration::{
     Component, Crew, RepairJob, RestorationTable, dispatch, haversine_km,
 };

@@ -1,6 +1,9 @@
 //! Reproduces CLIMADA's Holland wind fields at the 296 Barbados test
 //! centroids (see tests/data/README.md).
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use disaster_scenarios::wind::{CLIMADA_INTENSITY_THRESHOLD, SiTrack, Track, WindField, WindModel};

@@ -593,14 +593,22 @@ impl Drop for Session {
     }
 }
 
-/// The reward of a step: priority-weighted served energy
-/// (`sum over classes of REWARD_WEIGHTS[c] * served_mw[c] * dt_h`), per
-/// microgrid.
-pub fn rewards(rec: &sim::StepRecord) -> Vec<f64> {
-    rec.served_mw
-        .iter()
-        .map(|s| (0..3).map(|c| REWARD_WEIGHTS[c] * s[c] * rec.dt_h).sum())
+/// Priority-weighted energy of one step per microgrid: the sum over classes
+/// (critical, essential, normal) of `REWARD_WEIGHTS[c] * mw[c] * dt_h`, with
+/// `mw` a power per microgrid and class (served or demanded). The one
+/// definition of weighted energy: the environments' reward, the learned
+/// planner's evaluation (`gnn::imitation`) and Python's `blackstart.gym`
+/// all use it.
+pub fn weighted_energy(mw: &[[f64; 3]], dt_h: f64) -> Vec<f64> {
+    mw.iter()
+        .map(|s| (0..3).map(|c| REWARD_WEIGHTS[c] * s[c] * dt_h).sum())
         .collect()
+}
+
+/// The reward of a step: priority-weighted served energy
+/// ([`weighted_energy`] of what was served), per microgrid.
+pub fn rewards(rec: &sim::StepRecord) -> Vec<f64> {
+    weighted_energy(&rec.served_mw, rec.dt_h)
 }
 
 #[cfg(test)]

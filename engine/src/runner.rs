@@ -198,14 +198,7 @@ pub fn resolve(l: &Loaded, opts: &RunOptions) -> Result<Resolved, ScenarioError>
     for mg in &mut resolved.microgrids {
         for ld in &mut mg.loads {
             if let Some(a) = community.loads.iter().find(|a| a.id == ld.id) {
-                ld.priority = Some(
-                    match a.priority {
-                        grid_model::Priority::Critical => "critical",
-                        grid_model::Priority::Essential => "essential",
-                        grid_model::Priority::Normal => "normal",
-                    }
-                    .to_string(),
-                );
+                ld.priority = Some(a.priority);
                 ld.sheddable = Some(a.sheddable);
             }
         }

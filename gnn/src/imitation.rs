@@ -71,12 +71,10 @@ pub fn run_policy(
         let acc_h = acc.clone();
         let mut hook = move |rec: &sim::StepRecord| {
             if let Ok(mut a) = acc_h.lock() {
-                for (s, d) in rec.served_mw.iter().zip(&rec.demand_mw) {
-                    for c in 0..3 {
-                        a.0 += agents::optimal::WEIGHTS[c] * s[c] * rec.dt_h;
-                        a.1 += agents::optimal::WEIGHTS[c] * d[c] * rec.dt_h;
-                    }
-                }
+                a.0 += engine::env::rewards(rec).iter().sum::<f64>();
+                a.1 += engine::env::weighted_energy(&rec.demand_mw, rec.dt_h)
+                    .iter()
+                    .sum::<f64>();
                 a.2 = rec.served_mw.len();
             }
             true

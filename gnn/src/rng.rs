@@ -1,59 +1,10 @@
-//! A small deterministic random number generator (SplitMix64).
-//!
-//! Weight initialisation, node splits and minibatch shuffles draw from this
-//! generator under an explicit seed, so training never touches Burn's global
-//! device RNG (which is shared between threads and tests).
+//! A small deterministic random number generator (SplitMix64), for weight
+//! initialisation, node splits and minibatch shuffles under an explicit
+//! seed, so training never touches Burn's global device RNG (which is shared
+//! between threads and tests). It is sim-core's [`sim_core::rng::SplitMix64`]
+//! (one generator family for the workspace).
 
-/// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number
-/// generators", OOPSLA 2014), the generator of `disaster_scenarios::rng`,
-/// with what training needs on top: floats, bounded integers, shuffles and
-/// per-purpose forks.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(disaster_scenarios::rng::SplitMix64);
-
-impl SplitMix64 {
-    /// A generator started from `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self(disaster_scenarios::rng::SplitMix64::new(seed))
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-
-    /// A uniform float in `[0, 1)` (53 random bits).
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// A uniform integer in `0..n` (`n > 0`; Lemire's multiply-shift, bias
-    /// below 2^-32 for the sizes used here).
-    pub fn below(&mut self, n: usize) -> usize {
-        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
-    }
-
-    /// Fisher-Yates shuffle in place.
-    pub fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.below(i + 1);
-            v.swap(i, j);
-        }
-    }
-
-    /// A child generator for a named purpose, so adding draws for one
-    /// purpose never shifts another's stream.
-    pub fn fork(seed: u64, purpose: &str) -> Self {
-        let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-        for b in purpose.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01B3);
-        }
-        let mut g = Self::new(seed ^ h);
-        g.next_u64();
-        g
-    }
-}
+pub use sim_core::rng::SplitMix64;
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,8 @@
 //! Behaviour of the message-passing network and its training loop.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use burn::prelude::*;
 use gnn::data::{EDGE_DIM, synthetic};
 use gnn::forecast::{

@@ -7,6 +7,9 @@
 //! for the numbers). This test holds it to the goal, [`MIN_IMPROVEMENT`],
 //! and to beating seasonal naive at every horizon.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use gnn::train::{EvalForecastArgs, eval_forecast};

@@ -460,10 +460,58 @@ fn bus_ref(
         .map_err(|_| err())
 }
 
+/// The bus, gen and branch matrices of a case, checked for presence and
+/// shape, with the system base.
+struct Tables {
+    base_mva: f64,
+    bus: Matrix,
+    gens: Matrix,
+    branch: Matrix,
+}
+
+/// The buses of a case with the loads and shunts they carry, and the sorted
+/// `(bus number, bus index)` table that gen and branch rows are resolved
+/// against.
+struct BusTable {
+    buses: Vec<Bus>,
+    loads: Vec<Load>,
+    shunts: Vec<Shunt>,
+    ids: Vec<(u64, usize)>,
+}
+
+/// Turns the scanned fields into a [`Network`]: the header checks, then the
+/// buses, the generators and the branches, each failing on its first bad
+/// row.
 fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
-    let (base_mva, base_line) = raw
-        .base_mva
-        .ok_or_else(|| cx.err(0, None, "missing `mpc.baseMVA = <number>;`"))?;
+    let Tables {
+        base_mva,
+        bus: bm,
+        gens: gm,
+        branch: brm,
+    } = tables(raw.base_mva, raw.bus, raw.gens, raw.branch, cx)?;
+    let BusTable {
+        buses,
+        loads,
+        shunts,
+        ids,
+    } = build_buses(&bm, raw.bus_name.as_deref(), cx)?;
+    let gens = build_gens(&gm, &ids, cx)?;
+    let branches = build_branches(&brm, &ids, cx)?;
+    Network::new(base_mva, buses, branches, gens, loads, shunts, Vec::new())
+}
+
+/// Checks that `baseMVA` is a positive number and that the bus, gen and
+/// branch matrices are present, the bus matrix non-empty and each with
+/// enough columns and no ragged row (in that order).
+fn tables(
+    base_mva: Option<(f64, usize)>,
+    bus: Option<Matrix>,
+    gens: Option<Matrix>,
+    branch: Option<Matrix>,
+    cx: &Ctx,
+) -> Result<Tables, GridError> {
+    let (base_mva, base_line) =
+        base_mva.ok_or_else(|| cx.err(0, None, "missing `mpc.baseMVA = <number>;`"))?;
     if !(base_mva.is_finite() && base_mva > 0.0) {
         return Err(cx
             .err(
@@ -473,15 +521,9 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
             )
             .into());
     }
-    let bm = raw
-        .bus
-        .ok_or_else(|| cx.err(0, None, "missing matrix `mpc.bus = [ ... ];`"))?;
-    let gm = raw
-        .gens
-        .ok_or_else(|| cx.err(0, None, "missing matrix `mpc.gen = [ ... ];`"))?;
-    let brm = raw
-        .branch
-        .ok_or_else(|| cx.err(0, None, "missing matrix `mpc.branch = [ ... ];`"))?;
+    let bm = bus.ok_or_else(|| cx.err(0, None, "missing matrix `mpc.bus = [ ... ];`"))?;
+    let gm = gens.ok_or_else(|| cx.err(0, None, "missing matrix `mpc.gen = [ ... ];`"))?;
+    let brm = branch.ok_or_else(|| cx.err(0, None, "missing matrix `mpc.branch = [ ... ];`"))?;
     if bm.rows.is_empty() {
         return Err(cx
             .err(
@@ -512,7 +554,17 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
         "fbus tbus r x b rateA rateB rateC ratio angle status",
         cx,
     )?;
+    Ok(Tables {
+        base_mva,
+        bus: bm,
+        gens: gm,
+        branch: brm,
+    })
+}
 
+/// Reads the bus rows (number, type, demand, shunt, voltage) in file order,
+/// then rejects a bus number that appears twice.
+fn build_buses(bm: &Matrix, bus_name: Option<&[String]>, cx: &Ctx) -> Result<BusTable, GridError> {
     let mut buses = Vec::with_capacity(bm.rows.len());
     let mut loads = Vec::new();
     let mut shunts = Vec::new();
@@ -544,13 +596,13 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
                     .into());
             }
         };
-        let pd = finite(&bm, r, 2, "bus", "Pd", cx)?;
-        let qd = finite(&bm, r, 3, "bus", "Qd", cx)?;
-        let gs = finite(&bm, r, 4, "bus", "Gs", cx)?;
-        let bs = finite(&bm, r, 5, "bus", "Bs", cx)?;
-        let vm = finite(&bm, r, 7, "bus", "Vm", cx)?;
-        let va = finite(&bm, r, 8, "bus", "Va", cx)?;
-        let base_kv = finite(&bm, r, 9, "bus", "baseKV", cx)?;
+        let pd = finite(bm, r, 2, "bus", "Pd", cx)?;
+        let qd = finite(bm, r, 3, "bus", "Qd", cx)?;
+        let gs = finite(bm, r, 4, "bus", "Gs", cx)?;
+        let bs = finite(bm, r, 5, "bus", "Bs", cx)?;
+        let vm = finite(bm, r, 7, "bus", "Vm", cx)?;
+        let va = finite(bm, r, 8, "bus", "Va", cx)?;
+        let base_kv = finite(bm, r, 9, "bus", "baseKV", cx)?;
         let bi = buses.len();
         ids.push((id, bi));
         buses.push(Bus {
@@ -561,7 +613,7 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
             base_kv,
             in_service: kind != BusKind::Isolated,
             coord: None,
-            name: raw.bus_name.as_ref().and_then(|n| n.get(r).cloned()),
+            name: bus_name.and_then(|n| n.get(r).cloned()),
         });
         if pd != 0.0 || qd != 0.0 {
             loads.push(Load {
@@ -594,10 +646,19 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
             )
             .into());
     }
+    Ok(BusTable {
+        buses,
+        loads,
+        shunts,
+        ids,
+    })
+}
 
+/// Reads the generator rows; each keeps its 1-based row as id.
+fn build_gens(gm: &Matrix, ids: &[(u64, usize)], cx: &Ctx) -> Result<Vec<Gen>, GridError> {
     let mut gens = Vec::with_capacity(gm.rows.len());
     for (r, row) in gm.rows.iter().enumerate() {
-        let bus = bus_ref(&ids, &gm, r, 0, "gen", cx)?;
+        let bus = bus_ref(ids, gm, r, 0, "gen", cx)?;
         let qmax = row[3];
         let qmin = row[4];
         for (c, v) in [(3usize, qmax), (4, qmin)] {
@@ -610,24 +671,28 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
         gens.push(Gen {
             id: (r + 1).to_string(),
             bus,
-            pg_mw: finite(&gm, r, 1, "gen", "Pg", cx)?,
-            qg_mvar: finite(&gm, r, 2, "gen", "Qg", cx)?,
+            pg_mw: finite(gm, r, 1, "gen", "Pg", cx)?,
+            qg_mvar: finite(gm, r, 2, "gen", "Qg", cx)?,
             qmax_mvar: qmax,
             qmin_mvar: qmin,
-            vg: finite(&gm, r, 5, "gen", "Vg", cx)?,
-            in_service: finite(&gm, r, 7, "gen", "status", cx)? > 0.0,
+            vg: finite(gm, r, 5, "gen", "Vg", cx)?,
+            in_service: finite(gm, r, 7, "gen", "status", cx)? > 0.0,
             pmax_mw: row[8],
             pmin_mw: row[9],
         });
     }
+    Ok(gens)
+}
 
+/// Reads the branch rows; each keeps its 1-based row as id.
+fn build_branches(brm: &Matrix, ids: &[(u64, usize)], cx: &Ctx) -> Result<Vec<Branch>, GridError> {
     let mut branches = Vec::with_capacity(brm.rows.len());
     for r in 0..brm.rows.len() {
-        let from = bus_ref(&ids, &brm, r, 0, "branch", cx)?;
-        let to = bus_ref(&ids, &brm, r, 1, "branch", cx)?;
-        let x = finite(&brm, r, 3, "branch", "x", cx)?;
-        let rr = finite(&brm, r, 2, "branch", "r", cx)?;
-        let status = finite(&brm, r, 10, "branch", "status", cx)?;
+        let from = bus_ref(ids, brm, r, 0, "branch", cx)?;
+        let to = bus_ref(ids, brm, r, 1, "branch", cx)?;
+        let x = finite(brm, r, 3, "branch", "x", cx)?;
+        let rr = finite(brm, r, 2, "branch", "r", cx)?;
+        let status = finite(brm, r, 10, "branch", "status", cx)?;
         if rr == 0.0 && x == 0.0 && status > 0.0 {
             return Err(cx
                 .err(
@@ -646,12 +711,12 @@ fn build(raw: Raw, cx: &Ctx) -> Result<Network, GridError> {
             to,
             r: rr,
             x,
-            b: finite(&brm, r, 4, "branch", "b", cx)?,
+            b: finite(brm, r, 4, "branch", "b", cx)?,
             rate_a_mva: brm.rows[r][5],
-            ratio: finite(&brm, r, 8, "branch", "ratio", cx)?,
-            shift_deg: finite(&brm, r, 9, "branch", "angle", cx)?,
+            ratio: finite(brm, r, 8, "branch", "ratio", cx)?,
+            shift_deg: finite(brm, r, 9, "branch", "angle", cx)?,
             in_service: status > 0.0,
         });
     }
-    Network::new(base_mva, buses, branches, gens, loads, shunts, Vec::new())
+    Ok(branches)
 }

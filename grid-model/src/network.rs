@@ -30,8 +30,12 @@ pub enum BusKind {
     Isolated,
 }
 
-/// Priority class of a load (who is served first in an emergency).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+/// Priority class of a load (who is served first in an emergency); in
+/// files `critical`, `essential` or `normal`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Priority {
     /// Hospitals, shelters, water pumps, emergency services.
     Critical,

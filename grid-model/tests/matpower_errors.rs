@@ -1,7 +1,7 @@
 //! Malformed MATPOWER files get an error that names the file, the line (and
 //! column where it applies) and what was expected. Nothing panics.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use grid_model::{GridError, matpower};
 

@@ -20,6 +20,9 @@
 //! within 1 % of the DC capacity; the tests assert those and, to catch any
 //! drift from pvlib's arithmetic, much tighter ones.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo bench -p ontology --bench spatial`.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use geo::{Geometry, LineString, Point, Polygon};
 use ontology::builder::GraphBuilder;

@@ -1,5 +1,8 @@
 //! Each rule on a small hand-made graph with known answers.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use ontology::oxigraph::io::RdfFormat;
 use ontology::{Entailment, KnowledgeGraph, OutputFormat, QueryOptions};
 

@@ -4,10 +4,12 @@
 //! No logic lives here: every call goes to the Rust crates. Tables cross
 //! the boundary as Arrow IPC bytes (the version-proof format) and become
 //! polars DataFrames in the Python package; arrays of numbers cross as
-//! little-endian `f64` bytes and become numpy arrays. Bad input raises
-//! `ValueError`, a failed computation `RuntimeError`, with the Rust
-//! message. Long runs release the GIL, report progress to an optional
-//! callback and stop at Ctrl-C (`KeyboardInterrupt`).
+//! little-endian `f64` bytes and become numpy arrays. Errors are the
+//! classes of `blackstart.errors` (see `Kind`): bad input an `InputError`
+//! (a `ValueError`), a failed computation a `ComputationError` (a
+//! `RuntimeError`), one subclass per kind, with the Rust message. Long runs
+//! release the GIL, report progress to an optional callback and stop at
+//! Ctrl-C (`KeyboardInterrupt`).
 
 use std::io::Cursor;
 use std::sync::atomic::AtomicBool;
@@ -25,40 +27,153 @@ use grid_model::pf::{Init, PfOptions, PowerFlow};
 use polars::prelude::{Column, DataFrame, IpcWriter, SerWriter};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyType};
+
+// ---------------------------------------------------------------------------
+// Errors: the classes of `blackstart.errors`.
+
+/// The kinds of error the bindings raise, each a class of
+/// `blackstart.errors`: the input kinds subclass `InputError` (a
+/// `ValueError`), the failures `ComputationError` (a `RuntimeError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A scenario file, text or dict, or a value in it.
+    Scenario,
+    /// A MATPOWER file, a network or a power-flow setting.
+    Network,
+    /// A hazard model's name or input, a track or fragility file.
+    Hazard,
+    /// Malformed SPARQL, an RDF file, an argument of `query`.
+    Query,
+    /// A testbed, broker URL or twin setting.
+    Twin,
+    /// An action of the stepping environment.
+    Action,
+    /// A simulation run failed.
+    Simulation,
+    /// A query's evaluation (or the knowledge graph) failed.
+    QueryFailure,
+    /// The live twin failed while running.
+    TwinFailure,
+    /// Writing output files failed.
+    Output,
+    /// A failure of the bindings themselves (a bug): `ComputationError`.
+    Internal,
+}
+
+impl Kind {
+    /// The class's name in `blackstart.errors`.
+    fn class_name(self) -> &'static str {
+        match self {
+            Kind::Scenario => "ScenarioError",
+            Kind::Network => "NetworkError",
+            Kind::Hazard => "HazardError",
+            Kind::Query => "QueryError",
+            Kind::Twin => "TwinError",
+            Kind::Action => "ActionError",
+            Kind::Simulation => "SimulationError",
+            Kind::QueryFailure => "QueryFailure",
+            Kind::TwinFailure => "TwinFailure",
+            Kind::Output => "OutputError",
+            Kind::Internal => "ComputationError",
+        }
+    }
+
+    /// Whether the kind is the caller's input (a `ValueError`).
+    fn is_input(self) -> bool {
+        matches!(
+            self,
+            Kind::Scenario | Kind::Network | Kind::Hazard | Kind::Query | Kind::Twin | Kind::Action
+        )
+    }
+}
+
+/// The Python exception of `kind` with the engine's message `msg` (the
+/// class from `blackstart.errors`; the plain `ValueError` or `RuntimeError`
+/// should that module be missing). Attaches to the interpreter if needed.
+fn raise(kind: Kind, msg: impl Into<String>) -> PyErr {
+    let msg = msg.into();
+    Python::attach(|py| {
+        let class = py
+            .import("blackstart.errors")
+            .and_then(|m| m.getattr(kind.class_name()))
+            .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from));
+        match class {
+            Ok(c) => PyErr::from_type(c, msg),
+            Err(_) if kind.is_input() => PyValueError::new_err(msg),
+            Err(_) => PyRuntimeError::new_err(msg),
+        }
+    })
+}
+
+/// The kind of a scenario error: the input (`Io`, `Parse`, `Invalid`), the
+/// outputs, or else the simulation.
+fn scenario_kind(e: &ScenarioError) -> Kind {
+    match e {
+        ScenarioError::Output(_) => Kind::Output,
+        e if e.is_input() => Kind::Scenario,
+        _ => Kind::Simulation,
+    }
+}
+
+/// A scenario error as a Python exception (see [`scenario_kind`]); the
+/// message is the engine's.
+fn scenario_err(e: ScenarioError) -> PyErr {
+    raise(scenario_kind(&e), e.to_string())
+}
+
+/// The kind of a knowledge-graph error: evaluation and store failures,
+/// writing results, or else the input (SPARQL, RDF files).
+fn ontology_kind(e: &ontology::OntologyError) -> Kind {
+    match e {
+        ontology::OntologyError::Evaluation(_) => Kind::QueryFailure,
+        ontology::OntologyError::Output(_) => Kind::Output,
+        _ => Kind::Query,
+    }
+}
+
+/// The kind of a twin error, classified as `blackstart twin` does (input or
+/// failure, see `TwinError::is_bad_input`), finer: the scenario's own
+/// errors as [`scenario_kind`]; the rest the twin's input or its failure
+/// (files it reads or writes while running included).
+fn twin_kind(e: &twin::TwinError) -> Kind {
+    match e {
+        twin::TwinError::Scenario(s) => scenario_kind(s),
+        twin::TwinError::Io(_) => Kind::TwinFailure,
+        e if e.is_bad_input() => Kind::Twin,
+        _ => Kind::TwinFailure,
+    }
+}
+
+/// A twin error as a Python exception (see [`twin_kind`]).
+fn twin_err(e: twin::TwinError) -> PyErr {
+    raise(twin_kind(&e), e.to_string())
+}
 
 fn ipc(mut df: DataFrame) -> PyResult<Vec<u8>> {
     let mut buf = Cursor::new(Vec::new());
     IpcWriter::new(&mut buf)
         .finish(&mut df)
-        .map_err(|e| PyRuntimeError::new_err(format!("cannot encode a table: {e}")))?;
+        .map_err(|e| raise(Kind::Internal, format!("cannot encode a table: {e}")))?;
     Ok(buf.into_inner())
 }
 
 fn frame(height: usize, cols: Vec<Column>) -> PyResult<Vec<u8>> {
     let df = DataFrame::new(height, cols)
-        .map_err(|e| PyRuntimeError::new_err(format!("cannot build a table: {e}")))?;
+        .map_err(|e| raise(Kind::Internal, format!("cannot build a table: {e}")))?;
     ipc(df)
 }
 
-/// A scenario error as a Python exception: failures of the simulation or
-/// of writing outputs are `RuntimeError`, everything else (the input)
-/// `ValueError`; the message is the engine's.
-fn scenario_err(e: ScenarioError) -> PyErr {
-    if e.is_input() {
-        PyValueError::new_err(e.to_string())
-    } else {
-        PyRuntimeError::new_err(e.to_string())
-    }
-}
-
-/// Numbers from little-endian `f64` bytes.
+/// Numbers from little-endian `f64` bytes (the hazard functions' arrays).
 fn floats(name: &str, b: &[u8]) -> PyResult<Vec<f64>> {
     if !b.len().is_multiple_of(8) {
-        return Err(PyValueError::new_err(format!(
-            "{name}: {} bytes is not a whole number of float64 values",
-            b.len()
-        )));
+        return Err(raise(
+            Kind::Hazard,
+            format!(
+                "{name}: {} bytes is not a whole number of float64 values",
+                b.len()
+            ),
+        ));
     }
     Ok(b.chunks_exact(8)
         .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
@@ -133,7 +248,7 @@ where
         }
         match res {
             Ok(r) => r.map_err(scenario_err),
-            Err(_) => Err(PyRuntimeError::new_err("the engine's thread panicked")),
+            Err(_) => Err(raise(Kind::Simulation, "the engine's thread panicked")),
         }
     })
 }
@@ -190,7 +305,7 @@ impl PyNetwork {
     #[staticmethod]
     fn from_matpower(path: &str) -> PyResult<Self> {
         let net = grid_model::matpower::read_file(path)
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            .map_err(|e| raise(Kind::Network, e.to_string()))?;
         Ok(PyNetwork { net })
     }
 
@@ -220,7 +335,7 @@ impl PyNetwork {
             }
             Ok(t0.elapsed().as_secs_f64() / n as f64)
         })
-        .map_err(PyValueError::new_err)
+        .map_err(|m| raise(Kind::Network, m))
     }
 
     /// Solves the AC (Newton-Raphson) or DC power flow.
@@ -233,11 +348,12 @@ impl PyNetwork {
         tol: f64,
         max_iter: usize,
     ) -> PyResult<PyPowerFlow> {
-        let init: Init = init.parse().map_err(PyValueError::new_err)?;
+        let init: Init = init.parse().map_err(|m| raise(Kind::Network, m))?;
         if !(tol.is_finite() && tol > 0.0) {
-            return Err(PyValueError::new_err(format!(
-                "tol must be a positive number, got {tol}"
-            )));
+            return Err(raise(
+                Kind::Network,
+                format!("tol must be a positive number, got {tol}"),
+            ));
         }
         let net = &self.net;
         let sol = py.detach(|| -> Result<_, String> {
@@ -252,7 +368,7 @@ impl PyNetwork {
                 })
             })
         });
-        let sol = sol.map_err(PyValueError::new_err)?;
+        let sol = sol.map_err(|m| raise(Kind::Network, m))?;
         let on: Vec<usize> = (0..net.buses.len())
             .filter(|&i| sol.bus_energised[i])
             .collect();
@@ -385,7 +501,7 @@ impl PyRunResults {
 }
 
 fn results_of(res: &engine::RunResults) -> PyResult<PyRunResults> {
-    let rt = |e: String| PyRuntimeError::new_err(e);
+    let rt = |e: String| raise(Kind::Internal, e);
     let ts = res.recorder.to_dataframe().map_err(|e| rt(e.to_string()))?;
     let ev = res
         .recorder
@@ -476,7 +592,7 @@ fn compare_loaded(
         Ok(cmp.to_json())
     });
     let json = json.map_err(scenario_err)?;
-    serde_json::to_string(&json).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    serde_json::to_string(&json).map_err(|e| raise(Kind::Internal, e.to_string()))
 }
 
 /// Runs every policy on the same replicas (common random numbers) and
@@ -530,9 +646,12 @@ impl PyScenario {
     #[staticmethod]
     fn from_json(json: &str, name: &str) -> PyResult<Self> {
         let value: toml::Value = serde_json::from_str(json)
-            .map_err(|e| PyValueError::new_err(format!("{name}: {e}")))?;
+            .map_err(|e| raise(Kind::Scenario, format!("{name}: {e}")))?;
         let text = toml::to_string_pretty(&value).map_err(|e| {
-            PyValueError::new_err(format!("{name}: cannot be written as TOML: {e}"))
+            raise(
+                Kind::Scenario,
+                format!("{name}: cannot be written as TOML: {e}"),
+            )
         })?;
         Self::from_toml_str(&text, name)
     }
@@ -686,7 +805,7 @@ impl PyEnvCore {
     /// Starts an episode: replica 0 of the scenario with `seed`; returns
     /// the first observation (a dict of flat lists).
     fn reset<'py>(&self, py: Python<'py>, seed: u64) -> PyResult<Bound<'py, PyDict>> {
-        let poisoned = || PyRuntimeError::new_err("the environment's lock is poisoned");
+        let poisoned = || raise(Kind::Internal, "the environment's lock is poisoned");
         let mut slot = self.session.lock().map_err(|_| poisoned())?;
         // Stop the previous episode first (joins its thread).
         let old = slot.take();
@@ -702,16 +821,17 @@ impl PyEnvCore {
         *slot = Some(s);
         match p {
             Progress::Observe(o) => obs_dict(py, &o),
-            Progress::Done(_) => Err(PyRuntimeError::new_err("the scenario has no control step")),
+            Progress::Done(_) => Err(raise(Kind::Simulation, "the scenario has no control step")),
         }
     }
 
     /// Carries out one control step. `transfer_mw`: n x n requested power
     /// from microgrid i to j (row-major, or empty); `dispatch_mask`: per
     /// microgrid, use `battery_mw`, `diesel_mw` and `shed` (n x 3) instead of
-    /// its local controller. Returns `(served_mw, demand_mw, dt_h,
+    /// its local controller. Returns `(served_mw, demand_mw, rewards, dt_h,
     /// observation or None when the episode is over)`, served and demand
-    /// flat n x 3 (critical, essential, normal).
+    /// flat n x 3 (critical, essential, normal), rewards per microgrid
+    /// (priority-weighted served energy, `engine::env::rewards`).
     #[pyo3(signature = (transfer_mw, dispatch_mask, battery_mw, diesel_mw, shed))]
     #[allow(clippy::type_complexity)] // a Python tuple of arrays
     fn step<'py>(
@@ -722,26 +842,40 @@ impl PyEnvCore {
         battery_mw: Vec<f64>,
         diesel_mw: Vec<f64>,
         shed: Vec<f64>,
-    ) -> PyResult<(Vec<f64>, Vec<f64>, f64, Option<Bound<'py, PyDict>>)> {
-        let poisoned = || PyRuntimeError::new_err("the environment's lock is poisoned");
+    ) -> PyResult<(Vec<f64>, Vec<f64>, Vec<f64>, f64, Option<Bound<'py, PyDict>>)> {
+        let poisoned = || raise(Kind::Internal, "the environment's lock is poisoned");
         let mut slot = self.session.lock().map_err(|_| poisoned())?;
         let Some(session) = slot.as_mut() else {
-            return Err(PyRuntimeError::new_err(
+            return Err(raise(
+                Kind::Simulation,
                 "no episode is running: call reset() first",
             ));
         };
         let n = session.microgrids();
         if dispatch_mask.len() != n {
-            return Err(PyValueError::new_err(format!(
-                "action: dispatch_mask has {} entries, expected {n} (one per microgrid)",
-                dispatch_mask.len()
-            )));
+            return Err(raise(
+                Kind::Action,
+                format!(
+                    "action: dispatch_mask has {} entries, expected {n} (one per microgrid)",
+                    dispatch_mask.len()
+                ),
+            ));
         }
         let action =
             EnvAction::from_arrays(transfer_mw, &dispatch_mask, &battery_mw, &diesel_mw, &shed);
-        let (rec, p) = py.detach(|| session.step(action)).map_err(scenario_err)?;
+        // The caller's action (or a finished episode) is refused as an
+        // `ActionError`; the model's failures keep their kind.
+        let (rec, p) = py
+            .detach(|| session.step(action))
+            .map_err(|e| match scenario_kind(&e) {
+                Kind::Scenario => raise(Kind::Action, e.to_string()),
+                k => raise(k, e.to_string()),
+            })?;
         let served: Vec<f64> = rec.served_mw.iter().flatten().copied().collect();
         let demand: Vec<f64> = rec.demand_mw.iter().flatten().copied().collect();
+        // The reward is the engine's (priority-weighted served energy per
+        // microgrid, `engine::env::rewards`), not recomputed in Python.
+        let rewards = senv::rewards(&rec);
         let obs = match p {
             Progress::Observe(o) => Some(obs_dict(py, &o)?),
             Progress::Done(res) => {
@@ -751,7 +885,7 @@ impl PyEnvCore {
                 None
             }
         };
-        Ok((served, demand, rec.dt_h, obs))
+        Ok((served, demand, rewards, rec.dt_h, obs))
     }
 
     /// The finished episode's results (as `run` with one replica and the
@@ -760,7 +894,7 @@ impl PyEnvCore {
         let last = self
             .last
             .lock()
-            .map_err(|_| PyRuntimeError::new_err("the environment's lock is poisoned"))?
+            .map_err(|_| raise(Kind::Internal, "the environment's lock is poisoned"))?
             .clone();
         last.map(|r| results_of(&r)).transpose()
     }
@@ -804,14 +938,15 @@ fn gmpe<'py>(
     Bound<'py, PyBytes>,
 )> {
     use disaster_scenarios::gmpe::{GmpeInput, Imt, model_by_name};
-    let m = model_by_name(model, region).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let m = model_by_name(model, region).map_err(|e| raise(Kind::Hazard, e.to_string()))?;
     let imt = match imt {
         "pga" | "PGA" => Imt::Pga,
         "pgv" | "PGV" => Imt::Pgv,
         other => {
-            return Err(PyValueError::new_err(format!(
-                "unknown intensity measure `{other}` (expected pga or pgv)"
-            )));
+            return Err(raise(
+                Kind::Hazard,
+                format!("unknown intensity measure `{other}` (expected pga or pgv)"),
+            ));
         }
     };
     let cols = [
@@ -824,7 +959,8 @@ fn gmpe<'py>(
     ];
     let n = cols[0].len();
     if cols.iter().any(|c| c.len() != n) {
-        return Err(PyValueError::new_err(
+        return Err(raise(
+            Kind::Hazard,
             "the input arrays must have the same length",
         ));
     }
@@ -852,7 +988,7 @@ fn gmpe<'py>(
             })
             .collect()
     });
-    let res = res.map_err(PyValueError::new_err)?;
+    let res = res.map_err(|m| raise(Kind::Hazard, m))?;
     let col = |k: usize| res.iter().map(|r| r[k]).collect::<Vec<f64>>();
     Ok((
         to_bytes(py, &col(0)),
@@ -880,7 +1016,7 @@ fn max_wind<'py>(
     gust_factor: f64,
 ) -> PyResult<Bound<'py, PyBytes>> {
     use disaster_scenarios::wind::{Track, WindField, WindModel};
-    let bad = |m: String| PyValueError::new_err(m);
+    let bad = |m: String| raise(Kind::Hazard, m);
     let model = WindModel::from_name(model).map_err(|e| bad(e.to_string()))?;
     if !(step_h.is_finite() && step_h > 0.0) {
         return Err(bad(format!("step_h must be positive (got {step_h})")));
@@ -923,20 +1059,20 @@ fn fragility<'py>(
     curves: Option<&str>,
 ) -> PyResult<(Vec<String>, Bound<'py, PyBytes>, Bound<'py, PyDict>)> {
     use disaster_scenarios::fragility::FragilityLibrary;
-    let mut lib =
-        FragilityLibrary::builtin().map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    let mut lib = FragilityLibrary::builtin().map_err(|e| raise(Kind::Internal, e.to_string()))?;
     if let Some(p) = curves {
         lib.load_file(std::path::Path::new(p))
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            .map_err(|e| raise(Kind::Hazard, e.to_string()))?;
     }
     let class = lib
         .require(class_id)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        .map_err(|e| raise(Kind::Hazard, e.to_string()))?;
     let xs = floats("intensity", intensity)?;
     if let Some(x) = xs.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
-        return Err(PyValueError::new_err(format!(
-            "the intensity must be a finite, non-negative number (got {x})"
-        )));
+        return Err(raise(
+            Kind::Hazard,
+            format!("the intensity must be a finite, non-negative number (got {x})"),
+        ));
     }
     let mut out = Vec::with_capacity(xs.len() * class.states.len());
     let mut row = Vec::new();
@@ -962,7 +1098,7 @@ fn fragility<'py>(
 #[pyfunction]
 fn fragility_classes() -> PyResult<Vec<String>> {
     let lib = disaster_scenarios::fragility::FragilityLibrary::builtin()
-        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        .map_err(|e| raise(Kind::Internal, e.to_string()))?;
     Ok(lib.classes().map(|c| c.id.clone()).collect())
 }
 
@@ -985,8 +1121,7 @@ fn query(
     geo_rewrite: bool,
 ) -> PyResult<String> {
     use ontology::{Entailment, KnowledgeGraph, OutputFormat, QueryOptions};
-    let bad = |m: String| PyValueError::new_err(m);
-    let failed = |m: String| PyRuntimeError::new_err(m);
+    let bad = |m: String| raise(Kind::Query, m);
     let entailment = match entailment {
         "none" => Entailment::None,
         "rdfs" => Entailment::Rdfs,
@@ -1006,24 +1141,27 @@ fn query(
     }
     let loaded = scenario.map(|s| s.loaded.clone());
     let sparql = sparql.to_string();
-    py.detach(move || -> PyResult<String> {
-        let kg = KnowledgeGraph::new().map_err(|e| failed(e.to_string()))?;
+    // Runs without the GIL: errors are (kind, message) until it is back.
+    let failed = |e: &dyn std::fmt::Display| (Kind::QueryFailure, e.to_string());
+    let text = py.detach(move || -> Result<String, (Kind, String)> {
+        let kg = KnowledgeGraph::new().map_err(|e| failed(&e))?;
         for p in &data {
             kg.load_file(std::path::Path::new(p))
-                .map_err(|e| bad(e.to_string()))?;
+                .map_err(|e| (ontology_kind(&e), e.to_string()))?;
         }
         if let Some(l) = &loaded {
-            engine::scenario_graph::build(&kg, l, at, &blackstart::strategies()).map_err(
-                |e| match e {
-                    engine::kg::GraphError::Scenario(s) if s.is_input() => bad(s.to_string()),
-                    engine::kg::GraphError::BadTime(t) => {
-                        bad(format!("--at must be a time in seconds >= 0, got {t}"))
-                    }
-                    other => failed(other.to_string()),
-                },
-            )?;
+            engine::scenario_graph::build(&kg, l, at, &blackstart::strategies()).map_err(|e| {
+                match e {
+                    engine::kg::GraphError::Scenario(s) => (scenario_kind(&s), s.to_string()),
+                    engine::kg::GraphError::BadTime(t) => (
+                        Kind::Query,
+                        format!("--at must be a time in seconds >= 0, got {t}"),
+                    ),
+                    other => failed(&other),
+                }
+            })?;
         }
-        ontology::rules::refresh(&kg, entailment).map_err(|e| failed(e.to_string()))?;
+        ontology::rules::refresh(&kg, entailment).map_err(|e| failed(&e))?;
         let mut out = Vec::new();
         kg.run(
             &sparql,
@@ -1035,31 +1173,22 @@ fn query(
             &mut out,
         )
         .map_err(|e| match e {
-            ontology::OntologyError::Evaluation(m) => failed(m),
-            other => bad(other.to_string()),
+            ontology::OntologyError::Evaluation(m) => (Kind::QueryFailure, m),
+            other => (ontology_kind(&other), other.to_string()),
         })?;
-        String::from_utf8(out).map_err(|e| failed(e.to_string()))
-    })
+        String::from_utf8(out).map_err(|e| (Kind::Internal, e.to_string()))
+    });
+    text.map_err(|(k, m)| raise(k, m))
 }
 
 // ---------------------------------------------------------------------------
 // The live twin (see `blackstart::twin`), running in a background thread.
 
-/// A twin error as a Python exception, classified as `blackstart twin`
-/// does: the input (`ValueError`) or a failure of the run (`RuntimeError`).
-fn twin_err(e: twin::TwinError) -> PyErr {
-    if e.is_bad_input() {
-        PyValueError::new_err(e.to_string())
-    } else {
-        PyRuntimeError::new_err(e.to_string())
-    }
-}
-
 type TwinThread = std::thread::JoinHandle<Result<twin::TwinOutcome, twin::TwinError>>;
 
-/// What a finished twin handed back: its outcome, or the error message and
-/// whether it was the input's.
-type TwinDone = Result<Arc<twin::TwinOutcome>, (bool, String)>;
+/// What a finished twin handed back: its outcome, or the error's kind and
+/// message.
+type TwinDone = Result<Arc<twin::TwinOutcome>, (Kind, String)>;
 
 /// The live twin of a testbed (`blackstart twin`), running in a background
 /// thread from construction until it reaches its duration or horizon, or
@@ -1087,14 +1216,14 @@ impl PyTwinCore {
     /// Joins the finished (or stopping) thread once, keeping what it
     /// returned.
     fn join(&self, py: Python<'_>) -> PyResult<()> {
-        let poisoned = || PyRuntimeError::new_err("the twin's lock is poisoned");
+        let poisoned = || raise(Kind::Internal, "the twin's lock is poisoned");
         let handle = self.thread.lock().map_err(|_| poisoned())?.take();
         if let Some(h) = handle {
             let res = py.detach(move || h.join());
             let done = match res {
                 Ok(Ok(o)) => Ok(Arc::new(o)),
-                Ok(Err(e)) => Err((e.is_bad_input(), e.to_string())),
-                Err(_) => Err((false, "the twin's thread panicked".to_string())),
+                Ok(Err(e)) => Err((twin_kind(&e), e.to_string())),
+                Err(_) => Err((Kind::TwinFailure, "the twin's thread panicked".to_string())),
             };
             *self.done.lock().map_err(|_| poisoned())? = Some(done);
         }
@@ -1119,7 +1248,8 @@ impl PyTwinCore {
     /// certificate for mqtts://; `allow_control`: send commands to devices
     /// (else the advisory topic); `record`: record every handled event to
     /// this Parquet file when the twin stops; `seed` overrides the
-    /// scenario's. Input errors raise `ValueError` with the CLI's message.
+    /// scenario's. Input errors raise `TwinError` (or `ScenarioError` for
+    /// the scenario), a `ValueError`, with the CLI's message.
     #[new]
     #[pyo3(signature = (testbed, speed = 60.0, broker = None, ca = None, allow_control = false, duration_s = None, seed = None, record = None))]
     #[allow(clippy::too_many_arguments)]
@@ -1139,15 +1269,17 @@ impl PyTwinCore {
             .detach(|| twin::load_setup_or_scenario(&path))
             .map_err(twin_err)?;
         if !(speed.is_finite() && speed > 0.0) {
-            return Err(PyValueError::new_err(format!(
-                "--speed must be a positive number, got {speed}"
-            )));
+            return Err(raise(
+                Kind::Twin,
+                format!("--speed must be a positive number, got {speed}"),
+            ));
         }
         let until = match duration_s {
             Some(d) if !(d.is_finite() && d > 0.0) => {
-                return Err(PyValueError::new_err(format!(
-                    "duration_s must be a positive number of seconds, got {d}"
-                )));
+                return Err(raise(
+                    Kind::Twin,
+                    format!("duration_s must be a positive number of seconds, got {d}"),
+                ));
             }
             Some(d) => Some(sim_core::time::SimDuration::from_millis(
                 (d * 1000.0 * speed) as i64,
@@ -1179,7 +1311,7 @@ impl PyTwinCore {
         let thread = std::thread::Builder::new()
             .name("blackstart-twin".into())
             .spawn(move || twin::run_with_stop(&setup, &opts, source, v, &st))
-            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the twin: {e}")))?;
+            .map_err(|e| raise(Kind::TwinFailure, format!("cannot start the twin: {e}")))?;
         Ok(PyTwinCore {
             view,
             stop,
@@ -1211,7 +1343,7 @@ impl PyTwinCore {
         let v = self
             .view
             .lock()
-            .map_err(|_| PyRuntimeError::new_err("the twin's lock is poisoned"))?
+            .map_err(|_| raise(Kind::Internal, "the twin's lock is poisoned"))?
             .clone();
         let assets: Vec<serde_json::Value> = v
             .assets
@@ -1241,7 +1373,7 @@ impl PyTwinCore {
             "counters": v.counters,
             "alerts": v.alerts,
         });
-        serde_json::to_string(&state).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+        serde_json::to_string(&state).map_err(|e| raise(Kind::Internal, e.to_string()))
     }
 
     /// Waits up to `timeout_s` seconds (None: without limit) for the twin
@@ -1276,21 +1408,24 @@ impl PyTwinCore {
         let done = self
             .done
             .lock()
-            .map_err(|_| PyRuntimeError::new_err("the twin's lock is poisoned"))?
+            .map_err(|_| raise(Kind::Internal, "the twin's lock is poisoned"))?
             .clone();
         let outcome = match done {
             Some(Ok(d)) => d,
-            Some(Err((true, m))) => return Err(PyValueError::new_err(m)),
-            Some(Err((false, m))) => return Err(PyRuntimeError::new_err(m)),
-            None => return Err(PyRuntimeError::new_err("the twin produced no outcome")),
+            Some(Err((k, m))) => return Err(raise(k, m)),
+            None => return Err(raise(Kind::Internal, "the twin produced no outcome")),
         };
         if let Some(dir) = out {
+            // Here the twin's file errors are its outputs'.
             let dir = std::path::Path::new(dir);
             py.detach(|| twin::write_outputs(&outcome, dir))
-                .map_err(twin_err)?;
+                .map_err(|e| match e {
+                    twin::TwinError::Io(m) => raise(Kind::Output, m),
+                    other => twin_err(other),
+                })?;
         }
         let report = serde_json::to_string(&outcome.report)
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+            .map_err(|e| raise(Kind::Internal, e.to_string()))?;
         Ok((results_of(&outcome.results)?, report))
     }
 }

@@ -32,33 +32,9 @@ pub const BASE_MVA: f64 = 1.0;
 
 pub use disaster_scenarios::math::haversine_km;
 
-/// Load class: selects the daily shape and the default priority.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoadClass {
-    /// Hospital (critical).
-    Hospital,
-    /// Evacuation shelter (critical).
-    Shelter,
-    /// Water pumping station (critical).
-    WaterPump,
-    /// Residential block (normal).
-    Residential,
-    /// Commercial block (essential).
-    Commercial,
-}
+pub use crate::schema::LoadClass;
 
 impl LoadClass {
-    fn parse(s: &str) -> Option<LoadClass> {
-        Some(match s {
-            "hospital" => LoadClass::Hospital,
-            "shelter" => LoadClass::Shelter,
-            "water_pump" => LoadClass::WaterPump,
-            "residential" => LoadClass::Residential,
-            "commercial" => LoadClass::Commercial,
-            _ => return None,
-        })
-    }
-
     /// Name as in the scenario file.
     pub fn name(self) -> &'static str {
         match self {
@@ -70,7 +46,8 @@ impl LoadClass {
         }
     }
 
-    fn default_priority(self) -> Priority {
+    /// The priority of a load of this class unless the file gives one.
+    pub fn default_priority(self) -> Priority {
         match self {
             LoadClass::Hospital | LoadClass::Shelter | LoadClass::WaterPump => Priority::Critical,
             LoadClass::Commercial => Priority::Essential,
@@ -247,15 +224,6 @@ pub struct Tie {
     pub rating_mw: f64,
 }
 
-fn priority(s: &str) -> Option<Priority> {
-    Some(match s {
-        "critical" => Priority::Critical,
-        "essential" => Priority::Essential,
-        "normal" => Priority::Normal,
-        _ => return None,
-    })
-}
-
 /// Builds the community of a scenario. `at` locates an id in the file for
 /// error messages.
 ///
@@ -303,13 +271,8 @@ fn bad(what: String) -> ScenarioError {
 /// must hold before the first bus is built.
 fn validate_network(sc: &ScenarioFile, at: &dyn Fn(&str) -> String) -> Result<(), ScenarioError> {
     let n = &sc.network;
-    if n.kind != "community" {
-        return Err(bad(format!(
-            "{}: network kind `{}` is not supported: expected `community`",
-            at("kind"),
-            n.kind
-        )));
-    }
+    // The only kind so far; serde refuses any other name with the list.
+    let crate::schema::NetworkKind::Community = n.kind;
     for (v, name) in [
         (n.base_kv, "base_kv"),
         (n.r_ohm_per_km, "r_ohm_per_km"),
@@ -608,24 +571,9 @@ impl<'a> Builder<'a> {
     /// substation when it is critical.
     fn load(&mut self, host: Host<'_>, l: &LoadSpec) -> Result<(), ScenarioError> {
         let at = self.at;
-        let class = LoadClass::parse(&l.class).ok_or_else(|| {
-            bad(format!(
-                "{}: load `{}` has class `{}`: expected hospital, shelter, water_pump, residential or commercial",
-                at(&l.id),
-                l.id,
-                l.class
-            ))
-        })?;
-        let pr = match &l.priority {
-            Some(p) => priority(p).ok_or_else(|| {
-                bad(format!(
-                    "{}: load `{}` has priority `{p}`: expected critical, essential or normal",
-                    at(&l.id),
-                    l.id
-                ))
-            })?,
-            None => class.default_priority(),
-        };
+        // Class and priority are typed in the file (serde checks the names).
+        let class = l.class;
+        let pr = l.priority.unwrap_or_else(|| class.default_priority());
         if !(l.peak_kw.is_finite() && l.peak_kw >= 0.0) {
             return Err(bad(format!(
                 "{}: load `{}` peak_kw must be >= 0 (kW), got {}",

@@ -5,6 +5,7 @@
 //! `_h`, `_deg`, `_l`). See `examples/scenarios/README.md` for a
 //! field-by-field description with examples.
 
+use grid_model::Priority;
 use serde::{Deserialize, Serialize};
 
 /// A whole scenario.
@@ -83,8 +84,8 @@ fn default_replicas() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
     /// Network kind: only `community` for now.
-    #[serde(default = "default_kind")]
-    pub kind: String,
+    #[serde(default)]
+    pub kind: NetworkKind,
     /// Name of the distribution substation that feeds the community.
     #[serde(default = "default_substation")]
     pub substation: String,
@@ -200,9 +201,6 @@ fn default_tie_rating() -> f64 {
     1000.0
 }
 
-fn default_kind() -> String {
-    "community".into()
-}
 fn default_substation() -> String {
     "substation".into()
 }
@@ -302,6 +300,34 @@ fn default_cut_out() -> f64 {
     25.0
 }
 
+/// Load class: selects the daily shape and the default priority; in files
+/// `hospital`, `shelter`, `water_pump`, `residential` or `commercial`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadClass {
+    /// Hospital (critical).
+    Hospital,
+    /// Evacuation shelter (critical).
+    Shelter,
+    /// Water pumping station (critical).
+    WaterPump,
+    /// Residential block (normal).
+    Residential,
+    /// Commercial block (essential).
+    Commercial,
+}
+
+/// The kind of network a scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NetworkKind {
+    /// The generated community: one feeder and PCC per microgrid
+    /// (`scenario::community`).
+    #[default]
+    Community,
+}
+
 /// A load (a facility or a block of customers).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -310,7 +336,7 @@ pub struct LoadSpec {
     pub id: String,
     /// Class: `hospital`, `shelter`, `water_pump`, `residential`,
     /// `commercial` (selects the daily shape and default priority).
-    pub class: String,
+    pub class: LoadClass,
     /// Peak demand (kW).
     pub peak_kw: f64,
     /// Latitude.
@@ -321,7 +347,7 @@ pub struct LoadSpec {
     /// (hospital, shelter, water_pump: critical; commercial: essential;
     /// residential: normal).
     #[serde(default)]
-    pub priority: Option<String>,
+    pub priority: Option<Priority>,
     /// Fraction of demand that may be curtailed without disconnecting;
     /// default by class (critical 0, essential 0.2, normal 0.3).
     #[serde(default)]

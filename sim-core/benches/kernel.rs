@@ -1,6 +1,9 @@
 //! Criterion benchmarks of the kernel: PHOLD (1,000 LPs) and raw queue
 //! operations.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sim_core::phold::{PholdConfig, build};
 use sim_core::prelude::*;

@@ -453,6 +453,82 @@ pub const fn ln(x: f64) -> f64 {
     s * (hfsq + r) + dk * LN2_LO - hfsq + f + dk * LN2_HI
 }
 
+/// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number
+/// generators", OOPSLA 2014): a tiny, fast, deterministic generator for
+/// what does not need a named stream's independence guarantees: the
+/// samplers' tests and benches (`disaster_scenarios::rng`) and the GNN's
+/// weight initialisation, node splits and shuffles (`gnn::rng`). Simulations
+/// draw from [`stream`].
+#[derive(Debug, Clone)]
+pub struct SplitMix64 {
+    state: u64,
+}
+
+impl SplitMix64 {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        SplitMix64 { state: seed }
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A generator for one (entity, purpose) pair, derived by hashing the
+    /// names with FNV-1a, mirroring sim-core's named streams.
+    pub fn named(seed: u64, entity: &str, purpose: &str) -> Self {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in entity
+            .bytes()
+            .chain(std::iter::once(0u8))
+            .chain(purpose.bytes())
+        {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01B3);
+        }
+        let mut s = SplitMix64::new(seed ^ h);
+        s.next_u64();
+        s
+    }
+
+    /// A uniform float in `[0, 1)` (53 random bits).
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// A uniform integer in `0..n` (`n > 0`; Lemire's multiply-shift, bias
+    /// below 2^-32 for the sizes used here).
+    pub fn below(&mut self, n: usize) -> usize {
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
+    }
+
+    /// Fisher-Yates shuffle in place.
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.below(i + 1);
+            v.swap(i, j);
+        }
+    }
+
+    /// A child generator for a named purpose, so adding draws for one
+    /// purpose never shifts another's stream.
+    pub fn fork(seed: u64, purpose: &str) -> Self {
+        let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+        for b in purpose.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01B3);
+        }
+        let mut g = Self::new(seed ^ h);
+        g.next_u64();
+        g
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,8 @@
 //! Tests that pin the clauses of `DETERMINISM.md`.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -1,5 +1,8 @@
 //! Property tests: the scheduler agrees with a naive reference queue.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use sim_core::prelude::*;
 

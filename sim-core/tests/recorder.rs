@@ -1,5 +1,8 @@
 //! Recorder: columns, DataFrames, Parquet and CSV files, merge order.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use polars::prelude::{DataType, ParquetReader, SerReader};
 use sim_core::prelude::*;
 

@@ -9,6 +9,9 @@
 //! Everything else (order of injected events, late stamping, stopping) is
 //! asserted exactly and does not depend on timing.
 
+// Test and example code: a failed expectation ends the run with its message.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::time::{Duration, Instant};
 
 use sim_core::prelude::*;

@@ -1,6 +1,6 @@
 //! Shared helpers of the live-twin tests (included with `#[path]`, not a
 //! test target of its own: it has no tests).
-#![allow(dead_code, missing_docs)]
+#![allow(dead_code, missing_docs, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

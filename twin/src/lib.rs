@@ -949,13 +949,13 @@ pub fn run(
 /// [`run`], ended early when `stop` is asked ([`TwinStop::stop`], from any
 /// thread).
 ///
-/// The run goes through named phases: [`check_options`], [`Pacing::of`]
-/// and [`scenario_until`] (nothing has started yet); [`open_source`] (the
-/// broker link and ticker of a live run, or a replay's events injected up
-/// front); the model run by the engine with a [`ReplicaJob`] as its
-/// replica runner; [`LiveFeed::close`] (the threads joined, the link
-/// closed); and the outcome assembled from what the job handed back
-/// ([`results_of_run`], [`Handback::into_report`], [`save_recording`]).
+/// The run goes through named phases: `check_options`, `Pacing::of` and
+/// `scenario_until` (nothing has started yet); `open_source` (the broker
+/// link and ticker of a live run, or a replay's events injected up front);
+/// the model run by the engine with a `ReplicaJob` as its replica runner;
+/// `LiveFeed::close` (the ticker joined, the link closed); and the outcome
+/// assembled from what the job handed back (`results_of_run`,
+/// `Handback::into_report`, `save_recording`).
 ///
 /// # Errors
 /// As [`run`].
@@ -1475,3 +1475,38 @@ fn results_of_cut_run(
 
 /// The twin's report and recording, handed back from the model's thread.
 type SharedOutcome = Arc<Mutex<Option<(TwinReport, Option<Vec<record::Row>>)>>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speed_check_names_no_flag() {
+        for speed in [0.0, -3.0, f64::NAN, f64::INFINITY] {
+            let opts = TwinOptions {
+                speed,
+                ..TwinOptions::default()
+            };
+            let e = check_options(&opts).expect_err("bad speed");
+            assert!(e.is_bad_input());
+            assert_eq!(
+                e.to_string(),
+                format!("speed must be a positive number, got {speed}")
+            );
+        }
+        assert!(check_options(&TwinOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn replay_pacing_comes_from_the_recording() {
+        let meta = record::Row::meta(900.0, 4_500_000, 1_700_000_000_000, Path::new("tb.toml"));
+        let opts = TwinOptions::default();
+        let p = Pacing::of(&opts, &Source::Replay(vec![meta]));
+        assert!(p.replay);
+        assert_eq!(p.speed, 900.0);
+        assert_eq!(p.until, SimTime::from_millis(4_500_000));
+        assert_eq!(p.t0_unix, 1_700_000_000_000);
+        let p = Pacing::of(&opts, &Source::Replay(Vec::new()));
+        assert_eq!((p.speed, p.until, p.t0_unix), (60.0, SimTime::MAX, 0));
+    }
+}

@@ -283,33 +283,14 @@ impl Settlement {
 /// Applies commands to one island within every limit and balances it (see
 /// the module docs). Commands that refer to assets outside the view are
 /// ignored.
+///
+/// The phases, in order: the commanded setpoints clamped to the units'
+/// limits; the main grid's share of the imbalance; units raised or lowered
+/// ([`rebalance_units`]); renewables curtailed; an import refused or an
+/// export cut; load shed by priority ([`shed_by_priority`]).
 pub fn settle(v: &IslandView<'_>, cmds: &[Command]) -> Settlement {
     let dt = v.dt_h;
-    let n = v.loads.len();
-    let mut shed = vec![0.0f64; n];
-    let mut bset: Vec<f64> = vec![0.0; v.batteries.len()];
-    let mut dset: Vec<f64> = vec![0.0; v.diesels.len()];
-    for c in cmds {
-        match *c {
-            Command::ShedLoad { load, fraction } => {
-                if let Some(i) = v.loads.iter().position(|l| l.load == load) {
-                    shed[i] = fraction.clamp(0.0, 1.0);
-                }
-            }
-            Command::SetBattery { battery, p_mw } => {
-                if let Some(i) = v.batteries.iter().position(|(k, _)| *k == battery) {
-                    bset[i] = p_mw;
-                }
-            }
-            Command::SetDiesel { diesel, p_mw } => {
-                if let Some(i) = v.diesels.iter().position(|(k, _)| *k == diesel) {
-                    dset[i] = p_mw;
-                }
-            }
-            Command::OpenSwitch { .. } | Command::CloseSwitch { .. } | Command::Transfer { .. } => {
-            }
-        }
-    }
+    let (shed, mut bset, mut dset) = setpoints(v, cmds);
     let bmax_d: Vec<f64> = v
         .batteries
         .iter()
@@ -352,6 +333,83 @@ pub fn settle(v: &IslandView<'_>, cmds: &[Command]) -> Settlement {
         grid = gap.min(limit.max(0.0));
         gap -= grid;
     }
+    gap = rebalance_units(gap, &mut bset, &mut dset, &bmax_d, &bmax_c, &dmax);
+    let mut curtailed = 0.0;
+    if gap < 0.0 {
+        curtailed = (-gap).min(renewable);
+        gap += curtailed;
+    }
+    if gap < 0.0 && exchange > 0.0 {
+        // An import that cannot be absorbed is refused (the sender keeps it).
+        let cut = (-gap).min(exchange);
+        exchange -= cut;
+        gap += cut;
+    }
+    if gap > 0.0 && exchange < 0.0 {
+        // An export the island cannot supply is cut before its own loads.
+        let cut = gap.min(-exchange);
+        exchange += cut;
+        gap -= cut;
+    }
+    if gap > 0.0 {
+        gap = shed_by_priority(&v.loads, &mut served, gap);
+    }
+    // Any residual (losses larger than everything) is dropped from losses.
+    let losses_covered = (losses - gap.max(0.0)).max(0.0);
+    Settlement {
+        served_mw: served,
+        battery_mw: bset,
+        diesel_mw: dset,
+        grid_mw: grid,
+        renewable_used_mw: renewable - curtailed,
+        curtailed_mw: curtailed,
+        losses_mw: losses_covered,
+        exchange_mw: exchange,
+    }
+}
+
+/// The commanded setpoints, per entry of the view: fraction shed per load,
+/// battery and diesel power (a later command for the same asset wins).
+fn setpoints(v: &IslandView<'_>, cmds: &[Command]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let n = v.loads.len();
+    let mut shed = vec![0.0f64; n];
+    let mut bset: Vec<f64> = vec![0.0; v.batteries.len()];
+    let mut dset: Vec<f64> = vec![0.0; v.diesels.len()];
+    for c in cmds {
+        match *c {
+            Command::ShedLoad { load, fraction } => {
+                if let Some(i) = v.loads.iter().position(|l| l.load == load) {
+                    shed[i] = fraction.clamp(0.0, 1.0);
+                }
+            }
+            Command::SetBattery { battery, p_mw } => {
+                if let Some(i) = v.batteries.iter().position(|(k, _)| *k == battery) {
+                    bset[i] = p_mw;
+                }
+            }
+            Command::SetDiesel { diesel, p_mw } => {
+                if let Some(i) = v.diesels.iter().position(|(k, _)| *k == diesel) {
+                    dset[i] = p_mw;
+                }
+            }
+            Command::OpenSwitch { .. } | Command::CloseSwitch { .. } | Command::Transfer { .. } => {
+            }
+        }
+    }
+    (shed, bset, dset)
+}
+
+/// Moves the units towards balance: a deficit (`gap > 0`) raises batteries,
+/// then diesels, to their limits; a surplus lowers diesels, then charges
+/// batteries. Returns the imbalance left.
+fn rebalance_units(
+    mut gap: f64,
+    bset: &mut [f64],
+    dset: &mut [f64],
+    bmax_d: &[f64],
+    bmax_c: &[f64],
+    dmax: &[f64],
+) -> f64 {
     if gap > 0.0 {
         // Deficit: raise batteries, then diesels, to their limits.
         for i in 0..bset.len() {
@@ -377,69 +435,45 @@ pub fn settle(v: &IslandView<'_>, cmds: &[Command]) -> Settlement {
             gap += down;
         }
     }
-    let mut curtailed = 0.0;
-    if gap < 0.0 {
-        curtailed = (-gap).min(renewable);
-        gap += curtailed;
-    }
-    if gap < 0.0 && exchange > 0.0 {
-        // An import that cannot be absorbed is refused (the sender keeps it).
-        let cut = (-gap).min(exchange);
-        exchange -= cut;
-        gap += cut;
-    }
-    if gap > 0.0 && exchange < 0.0 {
-        // An export the island cannot supply is cut before its own loads.
-        let cut = gap.min(-exchange);
-        exchange += cut;
-        gap -= cut;
-    }
-    if gap > 0.0 {
-        // Shed by priority: normal, essential, critical; the sheddable part
-        // of a class first, then the rest of it, proportionally.
-        'outer: for cls in [Priority::Normal, Priority::Essential, Priority::Critical] {
-            for flexible_only in [true, false] {
-                let avail: Vec<f64> = v
-                    .loads
-                    .iter()
-                    .zip(&served)
-                    .map(|(l, &s)| {
-                        if l.priority != cls {
-                            0.0
-                        } else if flexible_only {
-                            (s - l.p_mw * (1.0 - l.sheddable.clamp(0.0, 1.0))).max(0.0)
-                        } else {
-                            s
-                        }
-                    })
-                    .collect();
-                let total: f64 = avail.iter().sum();
-                if total <= 0.0 {
-                    continue;
-                }
-                let cut = gap.min(total);
-                for i in 0..n {
-                    served[i] = (served[i] - cut * avail[i] / total).max(0.0);
-                }
-                gap -= cut;
-                if gap <= 1e-12 {
-                    break 'outer;
-                }
+    gap
+}
+
+/// Closes a deficit `gap` (> 0) by shedding the `served` power of the
+/// view's `loads`. Returns the deficit left (zero up to rounding unless the
+/// losses exceed everything).
+fn shed_by_priority(loads: &[LoadDemand], served: &mut [f64], mut gap: f64) -> f64 {
+    // Shed by priority: normal, essential, critical; the sheddable part
+    // of a class first, then the rest of it, proportionally.
+    'outer: for cls in [Priority::Normal, Priority::Essential, Priority::Critical] {
+        for flexible_only in [true, false] {
+            let avail: Vec<f64> = loads
+                .iter()
+                .zip(&*served)
+                .map(|(l, &s)| {
+                    if l.priority != cls {
+                        0.0
+                    } else if flexible_only {
+                        (s - l.p_mw * (1.0 - l.sheddable.clamp(0.0, 1.0))).max(0.0)
+                    } else {
+                        s
+                    }
+                })
+                .collect();
+            let total: f64 = avail.iter().sum();
+            if total <= 0.0 {
+                continue;
+            }
+            let cut = gap.min(total);
+            for i in 0..loads.len() {
+                served[i] = (served[i] - cut * avail[i] / total).max(0.0);
+            }
+            gap -= cut;
+            if gap <= 1e-12 {
+                break 'outer;
             }
         }
     }
-    // Any residual (losses larger than everything) is dropped from losses.
-    let losses_covered = (losses - gap.max(0.0)).max(0.0);
-    Settlement {
-        served_mw: served,
-        battery_mw: bset,
-        diesel_mw: dset,
-        grid_mw: grid,
-        renewable_used_mw: renewable - curtailed,
-        curtailed_mw: curtailed,
-        losses_mw: losses_covered,
-        exchange_mw: exchange,
-    }
+    gap
 }
 
 #[cfg(test)]

@@ -25,14 +25,33 @@ What is here:
 - :func:`sweep`: many scenarios or seeds, locally or on a Dask cluster;
 - :class:`Twin`: the live twin of a testbed (``blackstart twin``) in a
   background thread, its state readable while it runs;
-- :mod:`blackstart.gym`: Gymnasium and PettingZoo environments.
+- :mod:`blackstart.gym`: Gymnasium and PettingZoo environments;
+- the exceptions (:mod:`blackstart.errors`).
 
 Tables are polars DataFrames (``.to_pandas()`` works with pandas and
-pyarrow installed). Bad input raises ``ValueError`` and a failed computation
-``RuntimeError``, with the engine's message (file, line and column where it
-applies). Long runs release the GIL; Ctrl-C interrupts them
+pyarrow installed). Long runs release the GIL; Ctrl-C interrupts them
 (``KeyboardInterrupt``); ``progress=True`` shows a bar (tqdm when
 installed, plain text otherwise).
+
+Errors carry the engine's message, the ``blackstart`` command's (file,
+line and column where it applies). Every one is a :class:`Error`: bad input
+an :class:`InputError` (also a ``ValueError``), a failed computation a
+:class:`ComputationError` (also a ``RuntimeError``), and one class per
+kind::
+
+    Error
+    +-- InputError (ValueError)
+    |   +-- ScenarioError     scenario files, text and dicts; unknown policies
+    |   +-- NetworkError      MATPOWER files, networks, power-flow settings
+    |   +-- HazardError       gmpe, max_wind, fragility: models and inputs
+    |   +-- QueryError        malformed SPARQL, updates, RDF files
+    |   +-- TwinError         testbeds, broker URLs, twin settings
+    |   +-- ActionError       refused actions of the gym environments
+    +-- ComputationError (RuntimeError)
+        +-- SimulationError   a run failed (kernel, replica panicked)
+        +-- QueryFailure      a query's evaluation failed
+        +-- TwinFailure       the twin failed running (broker, credentials)
+        +-- OutputError       output files could not be written
 """
 
 from __future__ import annotations
@@ -47,6 +66,21 @@ import numpy as np
 import polars as pl
 
 from . import _blackstart
+from .errors import (
+    ActionError,
+    ComputationError,
+    Error,
+    HazardError,
+    InputError,
+    NetworkError,
+    OutputError,
+    QueryError,
+    QueryFailure,
+    ScenarioError,
+    SimulationError,
+    TwinError,
+    TwinFailure,
+)
 
 __version__: str = _blackstart.__version__
 
@@ -65,6 +99,19 @@ __all__ = [
     "sweep",
     "Twin",
     "TwinResult",
+    "Error",
+    "InputError",
+    "ComputationError",
+    "ScenarioError",
+    "NetworkError",
+    "HazardError",
+    "QueryError",
+    "TwinError",
+    "ActionError",
+    "SimulationError",
+    "QueryFailure",
+    "TwinFailure",
+    "OutputError",
     "__version__",
 ]
 
@@ -143,7 +190,8 @@ class Network:
 
     @staticmethod
     def from_matpower(path: Union[str, os.PathLike]) -> "Network":
-        """Reads a MATPOWER ``.m`` case file."""
+        """Reads a MATPOWER ``.m`` case file; a missing or malformed file
+        raises :class:`NetworkError` (``file:line: ...``)."""
         return Network(_blackstart.Network.from_matpower(str(path)))
 
     @property
@@ -156,7 +204,8 @@ class Network:
     ) -> PowerFlowResult:
         """Solves the AC (Newton-Raphson; ``init`` is ``case``, ``flat``,
         ``dc`` or ``warm``) or DC power flow. Non-convergence is a result
-        (``converged`` is False), not an exception."""
+        (``converged`` is False), not an exception; a bad setting or an
+        inconsistent network raises :class:`NetworkError`."""
         return PowerFlowResult(self._raw.power_flow(dc, init, tol, max_iter))
 
 
@@ -335,7 +384,8 @@ def compare(
     does, and returns ``compare.json`` as a dict: ``baseline``, ``policies``
     (each policy's summary) and ``differences`` (policy minus baseline, per
     replica, summarised as ``mean``, ``ci95_low``, ``ci95_high``). ``out``
-    also writes the CLI's files. Unknown policies raise ``ValueError``."""
+    also writes the CLI's files. Unknown policies raise
+    :class:`ScenarioError` (a ``ValueError``)."""
     return json.loads(
         _blackstart.compare(str(path), list(policies), replicas, seed, threads, None if out is None else str(out))
     )
@@ -376,7 +426,8 @@ def gmpe(
     natural-log standard deviations ``sigma_total``, ``sigma_inter`` and
     ``sigma_intra`` (NaN where the model does not define them), the same
     numbers as ``blackstart hazard gmpe``. Invalid inputs raise
-    ``ValueError`` naming the element and the parameter."""
+    :class:`HazardError` (a ``ValueError``) naming the element and the
+    parameter."""
     arrs = np.broadcast_arrays(_f64(mag), _f64(rake), _f64(hypo_depth), _f64(rrup), _f64(rjb), _f64(vs30))
     shape = arrs[0].shape
     flat = [np.ascontiguousarray(a.ravel()).tobytes() for a in arrs]
@@ -485,7 +536,9 @@ def query(
     the start), as ``blackstart query`` does. ``entailment``: ``rdfs`` or
     ``none``. Returns a DataFrame (one string column per variable, the
     terms' lexical values, null where unbound) for SELECT, a bool for ASK.
-    Updates are refused (``ValueError``)."""
+    Malformed SPARQL, an update (refused) or a bad RDF file raises
+    :class:`QueryError` (a ``ValueError``), a failed evaluation
+    :class:`QueryFailure` (a ``RuntimeError``)."""
     raw = scenario._raw if scenario is not None else None
     text = _blackstart.query(sparql, [str(p) for p in data], raw, at, entailment, geo_rewrite)
     return _results_frame(json.loads(text))
@@ -537,9 +590,11 @@ class Twin:
     advisory topic); ``record`` writes every handled event to a Parquet
     file for ``blackstart replay``; ``seed`` overrides the scenario's.
 
-    A bad testbed raises ``ValueError`` with the CLI's message; a failure
-    while running (no broker, refused credentials) is raised by
-    :meth:`stop`. Use it as a context manager to stop it on exit::
+    A bad testbed raises :class:`TwinError` (its scenario
+    :class:`ScenarioError`; both ``ValueError``) with the CLI's message; a
+    failure while running (no broker, refused credentials:
+    :class:`TwinFailure`, a ``RuntimeError``) is raised by :meth:`stop`.
+    Use it as a context manager to stop it on exit::
 
         with blackstart.Twin("examples/twin/testbed.toml", speed=600) as twin:
             time.sleep(2)
@@ -655,7 +710,8 @@ class Twin:
         recording written) and returns a :class:`TwinResult`, also kept in
         :attr:`result`. ``out`` writes the CLI's outputs and ``twin.json``
         there. Calling it again returns the same outcome. An error of the
-        run (no broker, refused credentials) is raised here."""
+        run (no broker, refused credentials: :class:`TwinFailure`) is raised
+        here, every time it is called."""
         raw, report = self._raw.stop(None if out is None else str(out))
         self.result = TwinResult(raw, report)
         return self.result

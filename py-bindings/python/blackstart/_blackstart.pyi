@@ -1,5 +1,23 @@
 """Type stubs of the Rust extension module (checked against it in tests:
-names, parameters and their defaults)."""
+names, parameters and their defaults).
+
+The module raises the exception classes of ``blackstart.errors`` (defined
+there in Python, for their two bases; not attributes of this module), with
+the engine's message:
+
+- ``Error(Exception)``: the base of every error the engine raises;
+- ``InputError(Error, ValueError)``: the caller's input, with its kinds
+  ``ScenarioError`` (scenario files, text, dicts; unknown policies),
+  ``NetworkError`` (MATPOWER files, networks, power-flow settings),
+  ``HazardError`` (gmpe, max_wind, fragility), ``QueryError`` (SPARQL, RDF
+  files, query arguments), ``TwinError`` (testbeds, broker URLs, twin
+  settings) and ``ActionError`` (EnvCore.step's action, a finished
+  episode);
+- ``ComputationError(Error, RuntimeError)``: a failed computation, with
+  its kinds ``SimulationError`` (a run, or EnvCore.step without an
+  episode), ``QueryFailure`` (a query's evaluation), ``TwinFailure`` (the
+  twin while running: broker, credentials, recording) and ``OutputError``
+  (output files); raised as such for an internal failure (a bug)."""
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -78,7 +96,7 @@ class EnvCore:
         battery_mw: List[float],
         diesel_mw: List[float],
         shed: List[float],
-    ) -> Tuple[List[float], List[float], float, Optional[Dict[str, Any]]]: ...
+    ) -> Tuple[List[float], List[float], List[float], float, Optional[Dict[str, Any]]]: ...
     def results(self) -> Optional[RunResults]: ...
     def close(self) -> None: ...
 
@@ -152,3 +170,4 @@ def query(
     entailment: str = "rdfs",
     geo_rewrite: bool = False,
 ) -> str: ...
+

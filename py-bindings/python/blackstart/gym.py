@@ -176,8 +176,11 @@ class _Core:
         battery: np.ndarray,
         diesel: np.ndarray,
         shed: np.ndarray,
-    ) -> Tuple[np.ndarray, np.ndarray, float, Optional[Dict[str, Any]]]:
-        served, demand, dt_h, obs = self.raw.step(
+    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, float, Optional[Dict[str, Any]]]:
+        """One control interval: served and demanded power per microgrid and
+        class, the engine's reward per microgrid (priority-weighted served
+        energy), the interval (h) and the next observation (None at the end)."""
+        served, demand, rewards, dt_h, obs = self.raw.step(
             np.asarray(transfer, dtype=np.float64).ravel().tolist(),
             [bool(x) for x in np.asarray(mask).ravel()],
             np.asarray(battery, dtype=np.float64).ravel().tolist(),
@@ -188,6 +191,7 @@ class _Core:
         return (
             np.asarray(served, dtype=np.float64).reshape(n, 3),
             np.asarray(demand, dtype=np.float64).reshape(n, 3),
+            np.asarray(rewards, dtype=np.float64).reshape(n),
             float(dt_h),
             obs,
         )
@@ -240,14 +244,14 @@ class DisasterResponseEnv(gymnasium.Env):
     ) -> Tuple[Dict[str, np.ndarray], float, bool, bool, Dict[str, Any]]:
         """Carries out one control interval."""
         n = self._core.n
-        served, demand, dt_h, nxt = self._core.step(
+        served, demand, rewards, dt_h, nxt = self._core.step(
             action.get("transfer_mw", np.zeros((n, n))),
             action.get("dispatch", np.zeros(n)),
             action.get("battery_mw", np.zeros(n)),
             action.get("diesel_mw", np.zeros(n)),
             action.get("shed", np.zeros((n, 3))),
         )
-        reward = float((served @ self._core.weights).sum() * dt_h)
+        reward = float(rewards.sum())
         info: Dict[str, Any] = {"served_mw": served, "demand_mw": demand}
         if nxt is None:
             assert self._last is not None
@@ -395,8 +399,7 @@ class MicrogridParallelEnv(_ParallelEnv):  # type: ignore[misc,valid-type]
             battery[m] = float(np.asarray(act.get("battery_mw", 0.0)).reshape(-1)[0])
             diesel[m] = float(np.asarray(act.get("diesel_mw", 0.0)).reshape(-1)[0])
             shed[m] = np.asarray(act.get("shed", np.zeros(3)), dtype=np.float64).reshape(3)
-        served, demand, dt_h, nxt = self._core.step(transfer, mask, battery, diesel, shed)
-        per_mg = (served @ self._core.weights) * dt_h
+        served, demand, per_mg, dt_h, nxt = self._core.step(transfer, mask, battery, diesel, shed)
         rewards = {a: float(per_mg[m]) for m, a in enumerate(self.possible_agents)}
         done = nxt is None
         obs = self._last if done else self._split(nxt)
