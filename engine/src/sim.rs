@@ -860,13 +860,13 @@ impl Model<'_> {
         let c = &self.prep.community;
         let in_isl = |bus: usize| self.topo.bus_island[bus] == Some(ii);
         let units = (self.batteries.as_slice(), self.diesels.as_slice());
-        let miss = redispatch_units(units, &in_isl, slack_bus, extra, dt_h, disp);
+        let miss = redispatch_units(units, in_isl, slack_bus, extra, dt_h, disp);
         if miss > 0.0 {
             // Shed `miss` MW, normal first, proportionally in a class.
-            shed_by_priority(&c.loads, &in_isl, miss, &mut disp.served);
+            shed_by_priority(&c.loads, in_isl, miss, &mut disp.served);
         } else if miss < 0.0 {
             // Curtail PV and wind by the surplus.
-            curtail_renewables(ren_bus, &in_isl, -miss, &mut disp.pv_used);
+            curtail_renewables(ren_bus, in_isl, -miss, &mut disp.pv_used);
         }
     }
 
@@ -1802,7 +1802,8 @@ pub fn run_replica_live<C: sim_core::wallclock::Clock>(
 mod tests {
     //! The control step's phases on a hand-made two-microgrid community:
     //! `town` (a clinic, homes, a diesel) and `village` (a shelter, a shop,
-    //! homes, a battery), the upstream grid up, demand fixed by hand.
+    //! homes, PV, a battery), the upstream grid up, demand fixed by hand
+    //! and no PV output unless a test sets it.
 
     use super::*;
 
@@ -1864,6 +1865,11 @@ lon = 10.03
   customers = 80
   lat = 54.022
   lon = 10.032
+  [[microgrid.pv]]
+  id = "village-pv"
+  dc_kw = 100.0
+  lat = 54.02
+  lon = 10.031
   [[microgrid.battery]]
   id = "village-battery"
   energy_kwh = 400.0
@@ -1947,28 +1953,484 @@ lon = 10.03
             .collect()
     }
 
+    /// A model whose statuses and topology are set for step 0 (the agents'
+    /// step included), with the village's feeder damaged when `damaged`.
+    fn switched<'a>(
+        prep: &'a Prepared,
+        plan: &'a ReplicaPlan,
+        damaged: bool,
+    ) -> (Model<'a>, Vec<Command>) {
+        let mut m = model(prep, plan);
+        if damaged {
+            m.failed[village_feeder(&prep.community)] = true;
+        }
+        let cmds = m.switch_and_process(SimTime::ZERO).expect("switches");
+        (m, cmds)
+    }
+
+    /// The island of a load's bus.
+    fn island_of(m: &Model<'_>, c: &Community, id: &str) -> Option<usize> {
+        m.topo.bus_island[c.loads[load(c, id)].bus]
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
     #[test]
-    fn probe() {
-        let prep = prepared();
-        let mut pl = plan();
+    fn a_damaged_feeder_islands_its_microgrid_on_its_battery() {
+        let (prep, plan) = (prepared(), plan());
         let c = &prep.community;
-        let fs = village_feeder(c);
-        pl.damage.push(SiteDamage { site: fs, damage_state: 4, intensity: 1.0, fail_h: 0.0, repair_h: None });
-        let mut m = model(&prep, &pl);
-        m.failed[fs] = true;
-        let cmds = m.switch_and_process(SimTime::ZERO).unwrap();
-        eprintln!("cmds {cmds:?}");
-        eprintln!("topo {:?}", m.topo);
-        eprintln!("loads {:?}", c.loads.iter().map(|l| (l.bus, l.priority, l.sheddable, l.microgrid)).collect::<Vec<_>>());
-        eprintln!("bats {:?} dsl {:?}", m.batteries, m.diesels);
-        eprintln!("events {:?}", events(&m));
-        let pv_down = vec![false; c.pvs.len()];
-        let (mut d, isl) = m.settle_islands(0, &pv_down, &cmds);
-        eprintln!("disp {d:?} {isl:?}");
-        let mut pf = m.pf.take().unwrap();
-        let rb = renewable_buses(c);
-        let bal = m.power_flow(&mut pf, SimTime::ZERO, 1.0, &rb, &isl, &mut d).unwrap();
-        eprintln!("disp {d:?} {bal:?}");
-        panic!();
+        // Intact: one island, fed by the upstream grid, PCCs closed.
+        let (m, _) = switched(&prep, &plan, false);
+        assert_eq!(m.pcc_closed, vec![true, true]);
+        assert!(events(&m).is_empty(), "{:?}", events(&m));
+        let grid = m.topo.bus_island[0];
+        assert!(grid.is_some());
+        for l in &c.loads {
+            assert_eq!(m.topo.bus_island[l.bus], grid, "{}", l.id);
+        }
+        // The village's feeder damaged: its PCC opens and it runs as its own
+        // island, formed by its battery; the town stays on the grid.
+        let (m, _) = switched(&prep, &plan, true);
+        assert!(!m.net.branches[c.microgrids[1].feeder].in_service);
+        assert_eq!(m.pcc_closed, vec![true, false]);
+        assert_eq!(events(&m), ["village,pcc_open,islanded at the PCC"]);
+        let grid = m.topo.bus_island[0];
+        assert_eq!(island_of(&m, c, "town-clinic"), grid);
+        assert_eq!(island_of(&m, c, "town-homes"), grid);
+        let village = island_of(&m, c, "village-shelter").expect("in service");
+        assert_ne!(Some(village), grid);
+        assert_eq!(island_of(&m, c, "village-homes"), Some(village));
+        assert!(m.topo.islands[village].energised);
+        assert_eq!(m.topo.islands[village].slack, vec![m.batteries[0].bus]);
+    }
+
+    #[test]
+    fn settlement_serves_the_grid_island_and_sheds_normal_load_first_in_the_islanded_one() {
+        let (prep, plan) = (prepared(), plan());
+        let c = &prep.community;
+        let (m, cmds) = switched(&prep, &plan, true);
+        let (disp, islands) = m.settle_islands(0, &[false], &cmds);
+        let village = island_of(&m, c, "village-shelter").expect("in service");
+        assert_eq!(
+            islands,
+            vec![
+                (m.topo.bus_island[0].expect("grid"), 0),
+                (village, m.batteries[0].bus)
+            ]
+        );
+        // The town is served in full from the grid; its diesel idles.
+        assert_eq!(disp.served[..2], DEMAND[..2]);
+        assert_eq!(disp.dsl_p, vec![0.0]);
+        // The village's 0.4 MW exceed its battery's 0.25 MW: the homes
+        // (normal) are shed, the shop (essential) and shelter (critical)
+        // are served.
+        assert_eq!(disp.batt_p, vec![0.25]);
+        assert_eq!(disp.served[load(c, "village-shelter")], 0.1);
+        assert_eq!(disp.served[load(c, "village-shop")], 0.1);
+        let homes = disp.served[load(c, "village-homes")];
+        assert!(close(homes, 0.05), "{homes}");
+        assert_eq!(disp.pv_used, vec![0.0]);
+    }
+
+    #[test]
+    fn settlement_uses_the_pv_that_is_up() {
+        let mut prep = prepared();
+        // 80 kW at every cloud level at step 0.
+        prep.pv[0][0] = [0.08; 11];
+        let plan = plan();
+        let c = &prep.community;
+        let (m, cmds) = switched(&prep, &plan, true);
+        let h = load(c, "village-homes");
+        // With the battery's 0.25 MW, the PV's 0.08 MW all serve the homes.
+        let (disp, _) = m.settle_islands(0, &[false], &cmds);
+        assert_eq!(disp.pv_used, vec![0.08]);
+        assert_eq!(disp.batt_p, vec![0.25]);
+        assert!(close(disp.served[h], 0.13), "{}", disp.served[h]);
+        // Damaged PV is left out.
+        let (disp, _) = m.settle_islands(0, &[true], &cmds);
+        assert_eq!(disp.pv_used, vec![0.0]);
+        assert!(close(disp.served[h], 0.05), "{}", disp.served[h]);
+    }
+
+    #[test]
+    fn power_flow_rounds_close_every_islands_balance() {
+        let (prep, plan) = (prepared(), plan());
+        let c = &prep.community;
+        let (mut m, cmds) = switched(&prep, &plan, true);
+        let (mut disp, islands) = m.settle_islands(0, &[false], &cmds);
+        let settled = disp.clone();
+        let mut pf = m.pf.take().expect("power flow");
+        let ren_bus = renewable_buses(c);
+        let bal = m
+            .power_flow(&mut pf, SimTime::ZERO, 1.0, &ren_bus, &islands, &mut disp)
+            .expect("solves");
+        assert_eq!(bal.collapsed, vec![false, false]);
+        assert!(bal.losses.iter().all(|l| *l > 0.0), "{:?}", bal.losses);
+        // The grid takes the town's losses: nothing is shed there.
+        assert_eq!(bal.residual[0], 0.0);
+        assert_eq!(disp.served[..2], settled.served[..2]);
+        // The battery is at its limit, so the village's losses are shed from
+        // its homes (normal), not from the shelter or the shop.
+        let village: f64 = disp.served[2..].iter().sum();
+        let gap = disp.batt_p[0] - village - bal.losses[1];
+        assert!(gap.abs() < 1e-9, "{gap}");
+        assert!(bal.residual[1].abs() < 1e-9);
+        let (h, s) = (load(c, "village-homes"), load(c, "village-shelter"));
+        assert!(disp.served[h] < settled.served[h]);
+        assert_eq!(disp.served[s], 0.1);
+        assert_eq!(disp.served[load(c, "village-shop")], 0.1);
+        // The balance is closed: both islands count, their losses are the
+        // next step's estimates at their slack buses.
+        let (losses, n) = m.close_balance(&islands, &bal);
+        assert_eq!(n, 2.0);
+        assert_eq!(losses, bal.losses[0] + bal.losses[1]);
+        assert_eq!(m.loss_est[0], bal.losses[0]);
+        assert_eq!(m.loss_est[m.batteries[0].bus], bal.losses[1]);
+        assert!(m.out.max_balance_error_mw < 1e-9);
+    }
+
+    #[test]
+    fn a_collapsed_island_serves_nothing_and_is_logged() {
+        let (prep, plan) = (prepared(), plan());
+        let c = &prep.community;
+        let (mut m, cmds) = switched(&prep, &plan, true);
+        let (mut disp, islands) = m.settle_islands(0, &[false], &cmds);
+        let (ii, slack) = islands[1];
+        m.collapse_island(SimTime::ZERO, ii, slack, &[], &mut disp);
+        assert_eq!(disp.served, vec![0.1, 0.3, 0.0, 0.0, 0.0]);
+        assert_eq!(disp.batt_p, vec![0.0]);
+        let who = format!("island@{}", c.net.buses[slack].id);
+        assert_eq!(
+            events(&m).last().map(String::as_str),
+            Some(format!("{who},collapse,power flow did not converge").as_str())
+        );
+    }
+
+    fn battery(bus: usize, power_mw: f64) -> Battery {
+        Battery {
+            id: format!("b{bus}"),
+            bus,
+            energy_mwh: 1.0,
+            power_mw,
+            eta_charge: 1.0,
+            eta_discharge: 1.0,
+            soc: 0.5,
+            soc_min: 0.1,
+            soc_max: 0.9,
+            soh: 1.0,
+            in_service: true,
+        }
+    }
+
+    fn diesel(bus: usize, rated_mw: f64) -> Diesel {
+        Diesel {
+            id: format!("d{bus}"),
+            bus,
+            rated_mw,
+            fuel_l: 1000.0,
+            f0_l_per_mwh_rated: Diesel::HOMER_F0,
+            f1_l_per_mwh: Diesel::HOMER_F1,
+            in_service: true,
+        }
+    }
+
+    fn dispatch(batt_p: Vec<f64>, dsl_p: Vec<f64>) -> Dispatch {
+        Dispatch {
+            served: Vec::new(),
+            pv_used: Vec::new(),
+            batt_p,
+            dsl_p,
+        }
+    }
+
+    #[test]
+    fn the_slack_takes_the_imbalance_first_then_the_other_units() {
+        // Battery at bus 5 (the slack), diesel at 6, a battery at 9 in
+        // another island.
+        let bats = [battery(5, 0.2), battery(9, 0.2)];
+        let dsls = [diesel(6, 0.3)];
+        let in_isl = |b: usize| b == 5 || b == 6;
+        let units = (&bats[..], &dsls[..]);
+        // Within the slack's limit: the slack alone.
+        let mut d = dispatch(vec![0.1, 0.0], vec![0.0]);
+        let miss = redispatch_units(units, in_isl, 5, 0.05, 1.0, &mut d);
+        assert_eq!(miss, 0.0);
+        assert!(close(d.batt_p[0], 0.15));
+        assert_eq!((d.batt_p[1], d.dsl_p[0]), (0.0, 0.0));
+        // Beyond it: the diesel of the island takes the rest, not the
+        // battery of the other island.
+        let mut d = dispatch(vec![0.1, 0.0], vec![0.0]);
+        let miss = redispatch_units(units, in_isl, 5, 0.3, 1.0, &mut d);
+        assert!(miss.abs() < 1e-12, "{miss}");
+        assert_eq!(d.batt_p, vec![0.2, 0.0]);
+        assert!(close(d.dsl_p[0], 0.2));
+        // Beyond all of them: a deficit is left for shedding.
+        let mut d = dispatch(vec![0.1, 0.0], vec![0.0]);
+        let miss = redispatch_units(units, in_isl, 5, 1.0, 1.0, &mut d);
+        assert!(close(miss, 0.6), "{miss}");
+        assert_eq!((d.batt_p[0], d.dsl_p[0]), (0.2, 0.3));
+        // A surplus: the battery charges at most 0.2 MW, the diesel cannot
+        // go below 0; the rest is left for curtailment.
+        let mut d = dispatch(vec![0.1, 0.0], vec![0.0]);
+        let miss = redispatch_units(units, in_isl, 5, -0.5, 1.0, &mut d);
+        assert!(close(miss, -0.2), "{miss}");
+        assert_eq!((d.batt_p[0], d.dsl_p[0]), (-0.2, 0.0));
+        // A diesel slack (no battery at the slack bus) goes first.
+        let mut d = dispatch(vec![0.1, 0.0], vec![0.1]);
+        let miss = redispatch_units(units, in_isl, 6, 0.1, 1.0, &mut d);
+        assert_eq!(miss, 0.0);
+        assert!(close(d.dsl_p[0], 0.2));
+        assert_eq!(d.batt_p, vec![0.1, 0.0]);
+    }
+
+    #[test]
+    fn other_batteries_of_the_island_go_before_its_diesels() {
+        // A diesel slack at bus 6 at its limit; a battery at 7 and a diesel
+        // at 8 in the island, a battery at 9 outside it.
+        let bats = [battery(7, 0.2), battery(9, 0.2)];
+        let dsls = [diesel(6, 0.1), diesel(8, 0.3)];
+        let in_isl = |b: usize| b != 9;
+        let mut d = dispatch(vec![0.0, 0.0], vec![0.1, 0.0]);
+        let miss = redispatch_units((&bats, &dsls), in_isl, 6, 0.3, 1.0, &mut d);
+        assert!(close(miss, 0.0), "{miss}");
+        assert_eq!(d.batt_p, vec![0.2, 0.0]);
+        assert!(close(d.dsl_p[1], 0.1), "{:?}", d.dsl_p);
+        assert_eq!(d.dsl_p[0], 0.1);
+    }
+
+    #[test]
+    fn shedding_takes_normal_then_essential_and_critical_last() {
+        let prep = prepared();
+        let c = &prep.community;
+        let village: Vec<usize> = c.loads[2..].iter().map(|l| l.bus).collect();
+        let in_isl = |b: usize| village.contains(&b);
+        let shed = |miss: f64| {
+            let mut served = DEMAND.to_vec();
+            shed_by_priority(&c.loads, in_isl, miss, &mut served);
+            served
+        };
+        // Town loads (another island) are never touched.
+        let s = shed(0.15);
+        assert_eq!(s[..4], [0.1, 0.3, 0.1, 0.1]);
+        assert!(close(s[4], 0.05), "{s:?}");
+        let s = shed(0.25);
+        assert_eq!(s[..3], [0.1, 0.3, 0.1]);
+        assert_eq!(s[4], 0.0);
+        assert!(close(s[3], 0.05), "{s:?}");
+        let s = shed(0.35);
+        assert_eq!(s[3..], [0.0, 0.0]);
+        assert!(close(s[2], 0.05), "{s:?}");
+        assert_eq!(shed(1.0), vec![0.1, 0.3, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn curtailment_is_proportional_within_the_island_and_capped() {
+        let ren_bus = [1, 2, 3];
+        let in_isl = |b: usize| b != 3;
+        let mut used = vec![0.2, 0.1, 0.5];
+        curtail_renewables(&ren_bus, in_isl, 0.15, &mut used);
+        assert!(close(used[0], 0.1) && close(used[1], 0.05), "{used:?}");
+        assert_eq!(used[2], 0.5);
+        let mut used = vec![0.2, 0.1, 0.5];
+        curtail_renewables(&ren_bus, in_isl, 1.0, &mut used);
+        assert_eq!(used, vec![0.0, 0.0, 0.5]);
+    }
+
+    #[test]
+    fn injections_are_what_the_dispatch_draws_and_injects_per_bus() {
+        let prep = prepared();
+        let c = &prep.community;
+        let (bats, dsls): (Vec<Battery>, Vec<Diesel>) = (
+            c.batteries.iter().map(|b| b.0.clone()).collect(),
+            c.diesels.iter().map(|d| d.0.clone()).collect(),
+        );
+        let disp = Dispatch {
+            served: DEMAND.to_vec(),
+            pv_used: Vec::new(),
+            batt_p: vec![0.25],
+            dsl_p: vec![0.05],
+        };
+        let nb = c.net.buses.len();
+        let (mut p, mut q) = (vec![9.0; nb], vec![9.0; nb]);
+        bus_injections(c, &[], (&bats, &dsls), &disp, &mut p, &mut q);
+        for (i, l) in c.loads.iter().enumerate() {
+            assert_eq!(p[l.bus], -DEMAND[i], "{}", l.id);
+            assert_eq!(q[l.bus], -DEMAND[i] * l.q_over_p, "{}", l.id);
+            assert!(q[l.bus] < 0.0);
+        }
+        assert_eq!((p[bats[0].bus], q[bats[0].bus]), (0.25, 0.0));
+        assert_eq!((p[dsls[0].bus], q[dsls[0].bus]), (0.05, 0.0));
+        assert_eq!((p[0], q[0]), (0.0, 0.0));
+    }
+
+    #[test]
+    fn storage_and_fuel_follow_the_dispatch() {
+        let (prep, plan) = (prepared(), plan());
+        let mut m = model(&prep, &plan);
+        let (soc0, fuel0) = (m.batteries[0].soc, m.diesels[0].fuel_l);
+        let b = m.batteries[0].clone();
+        let usable = b.energy_mwh * b.soh;
+        // Discharging 0.2 MW for half an hour, the diesel at 0.1 MW.
+        m.integrate_energy(&dispatch(vec![0.2], vec![0.1]), 0.5);
+        let soc1 = soc0 - 0.2 * 0.5 / b.eta_discharge / usable;
+        assert!(close(m.batteries[0].soc, soc1), "{}", m.batteries[0].soc);
+        let fuel1 = fuel0 - (Diesel::HOMER_F0 * 0.2 + Diesel::HOMER_F1 * 0.1) * 0.5;
+        assert!(close(m.diesels[0].fuel_l, fuel1));
+        assert!(close(m.out.soc_margin.0, soc1 - b.soc_min));
+        assert!(close(m.out.soc_margin.1, b.soc_max - soc1));
+        // Charging 0.1 MW for an hour; an idle diesel burns nothing. The
+        // lowest margin below stays the one seen before.
+        m.integrate_energy(&dispatch(vec![-0.1], vec![0.0]), 1.0);
+        let soc2 = soc1 + 0.1 * b.eta_charge / usable;
+        assert!(close(m.batteries[0].soc, soc2));
+        assert_eq!(m.diesels[0].fuel_l, fuel1);
+        assert!(close(m.out.soc_margin.0, soc1 - b.soc_min));
+        assert!(close(m.out.soc_margin.1, b.soc_max - soc2));
+    }
+
+    #[test]
+    fn interruptions_count_once_per_outage_and_per_hour() {
+        let (prep, plan) = (prepared(), plan());
+        let c = &prep.community;
+        let (mut m, _) = switched(&prep, &plan, false);
+        let h = load(c, "town-homes");
+        // The homes at 0.25 of 0.3 MW are above their floor (70 %): not out.
+        let mut served = DEMAND.to_vec();
+        served[h] = 0.25;
+        let t = m.load_metrics(SimTime::ZERO, 1.0, &DEMAND, &served);
+        assert!(close(t.demand, 0.8) && close(t.served, 0.75));
+        assert!(close(t.crit_demand, 0.2) && close(t.crit_served, 0.2));
+        assert_eq!(m.out.customer_interruptions, 0.0);
+        assert!(events(&m).is_empty());
+        // Below it: out, counted once, and for every hour.
+        served[h] = 0.1;
+        m.load_metrics(SimTime::ZERO, 1.0, &DEMAND, &served);
+        m.load_metrics(SimTime::ZERO, 1.0, &DEMAND, &served);
+        assert_eq!(m.out.customer_interruptions, 120.0);
+        assert_eq!(m.out.customer_hours, 240.0);
+        assert_eq!(events(&m), ["town-homes,shed,load shed"]);
+        assert_eq!(m.out.dark_served_mwh, 0.0);
+        m.load_metrics(SimTime::ZERO, 1.0, &DEMAND, &DEMAND);
+        assert_eq!(
+            events(&m).last().map(String::as_str),
+            Some("town-homes,restore,served again")
+        );
+        assert!(!m.interrupted[h]);
+        assert_eq!(m.out.customer_hours, 240.0);
+    }
+
+    #[test]
+    fn loads_of_a_dark_island_are_out_and_must_not_be_served() {
+        let (prep, plan) = (prepared(), plan());
+        let c = &prep.community;
+        let mut m = model(&prep, &plan);
+        // The village's feeder and battery damaged: nothing forms its grid.
+        m.failed[village_feeder(c)] = true;
+        let bs = c
+            .sites
+            .iter()
+            .position(|s| s.kind == SiteKind::Battery(0))
+            .expect("battery site");
+        m.failed[bs] = true;
+        m.switch_and_process(SimTime::ZERO).expect("switches");
+        let village = island_of(&m, c, "village-shelter").expect("in service");
+        assert!(!m.topo.islands[village].energised);
+        let mut served = DEMAND.to_vec();
+        served[2..].fill(0.0);
+        m.load_metrics(SimTime::ZERO, 1.0, &DEMAND, &served);
+        assert_eq!(m.out.dark_served_mwh, 0.0);
+        let ev = events(&m);
+        assert!(
+            ev.contains(&"village-shelter,shed,dark".to_string()),
+            "{ev:?}"
+        );
+        assert_eq!(m.out.customer_interruptions, 82.0);
+        // Served in the dark (a bug upstream): counted as such.
+        served[2] = 0.1;
+        m.load_metrics(SimTime::ZERO, 0.5, &DEMAND, &served);
+        assert!(close(m.out.dark_served_mwh, 0.05));
+    }
+
+    #[test]
+    fn a_shed_class_more_important_than_one_served_is_a_violation() {
+        let (prep, plan) = (prepared(), plan());
+        let c = &prep.community;
+        let (m, _) = switched(&prep, &plan, false);
+        let count = |served: &[f64]| shedding_order_violations(c, &m.topo, &DEMAND, served);
+        assert_eq!(count(&DEMAND), 0);
+        // The shelter (critical) shed while homes (normal) are served.
+        assert_eq!(count(&[0.1, 0.3, 0.0, 0.1, 0.2]), 1);
+        // Homes shed, the rest served: the right order.
+        assert_eq!(count(&[0.1, 0.0, 0.1, 0.1, 0.0]), 0);
+        // The shop (essential) shed while homes are served in full.
+        assert_eq!(count(&[0.1, 0.0, 0.1, 0.0, 0.2]), 1);
+        // Per island: two islands, each with the clinic or shelter shed.
+        let (m, _) = switched(&prep, &plan, true);
+        let served = [0.0, 0.3, 0.0, 0.1, 0.2];
+        assert_eq!(shedding_order_violations(c, &m.topo, &DEMAND, &served), 2);
+    }
+
+    #[test]
+    fn the_outcome_is_the_served_fraction_per_microgrid_and_class() {
+        let prep = prepared();
+        let c = &prep.community;
+        let s = outcome_summary(c, &DEMAND, &[0.1, 0.15, 0.1, 0.0, 0.2]);
+        assert_eq!(
+            s,
+            "town served critical 100% essential - normal 50%; \
+             village served critical 100% essential 0% normal 100%"
+        );
+    }
+
+    #[test]
+    fn planning_blocks_cover_this_interval_then_the_horizon() {
+        assert_eq!(planning_blocks(0, 10, 5, 2), vec![(0, 1), (1, 3), (3, 5)]);
+        assert_eq!(planning_blocks(8, 10, 5, 2), vec![(8, 9), (9, 10)]);
+        assert_eq!(planning_blocks(9, 10, 5, 2), vec![(9, 10)]);
+        assert_eq!(planning_blocks(0, 10, 3, 0), vec![(0, 1), (1, 2), (2, 3)]);
+        assert_eq!(planning_blocks(0, 10, 0, 4), vec![(0, 1)]);
+    }
+
+    #[test]
+    fn severity_follows_the_share_of_damaged_sites() {
+        let failed = |n: usize, of: usize| (0..of).map(|i| i < n).collect::<Vec<_>>();
+        assert_eq!(impact_severity(&failed(0, 10), true), 1);
+        assert_eq!(impact_severity(&failed(0, 10), false), 2);
+        assert_eq!(impact_severity(&failed(1, 20), true), 2);
+        assert_eq!(impact_severity(&failed(1, 10), true), 3);
+        assert_eq!(impact_severity(&failed(3, 10), true), 4);
+        assert_eq!(impact_severity(&failed(5, 10), true), 5);
+    }
+
+    #[test]
+    fn a_control_step_with_a_damaged_feeder_serves_the_critical_loads() {
+        let (prep, plan) = (prepared(), plan());
+        let c = &prep.community;
+        let mut m = model(&prep, &plan);
+        m.failed[village_feeder(c)] = true;
+        let soc0 = m.batteries[0].soc;
+        m.control(SimTime::ZERO).expect("steps");
+        let r = &m.out;
+        assert_eq!(r.critical_fraction, vec![1.0]);
+        let f = r.served_fraction[0];
+        assert!(f < 1.0 && f > 0.75, "{f}");
+        assert!(close(r.served_mwh, f * 0.8));
+        assert!(r.max_balance_error_mw < 1e-9);
+        assert_eq!(r.order_violations, 0);
+        assert!(m.batteries[0].soc < soc0);
+        assert!(m.interrupted[load(c, "village-homes")]);
+        assert_eq!(r.customer_interruptions, 80.0);
+        // System series, then per microgrid (3 each), battery and diesels.
+        let n = 6 + 3 * c.microgrids.len() + c.batteries.len() + c.diesels.len();
+        assert_eq!(r.recorder.len(), n);
+        // The decision log is kept when the settings ask for it.
+        assert!(!r.decisions.is_empty());
+        let mut quiet = prepared();
+        quiet.agents.log_decisions = false;
+        let mut m = model(&quiet, &plan);
+        m.control(SimTime::ZERO).expect("steps");
+        assert!(m.out.decisions.is_empty());
     }
 }
