@@ -125,6 +125,7 @@ impl Analyses {
 
 /// Errors of a strategy.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlanError {
     /// The optimiser failed.
     #[error("planner failed: {0}")]

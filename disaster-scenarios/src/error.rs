@@ -7,6 +7,7 @@ use std::path::PathBuf;
 /// Errors caused by a file carry the file, and where possible the line and the
 /// column or field, so that a user can find the problem.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum HazardError {
     /// A file could not be opened or read.
     #[error("{path}: {source}")]

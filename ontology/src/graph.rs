@@ -15,6 +15,7 @@ use crate::{functions, rewrite, vocab};
 /// Errors of the knowledge graph. Parse errors carry a 1-based line and
 /// column.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum OntologyError {
     /// A file could not be read.
     #[error("{path}: {source}")]

@@ -24,6 +24,7 @@ use crate::time::SimTime;
 
 /// A recorder error.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum RecorderError {
     /// Polars failed to build or write a frame.
     #[error("polars: {0}")]

@@ -70,6 +70,7 @@ pub enum Request<T> {
 
 /// A resource error.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ResourceError {
     /// The ticket does not hold a unit of this resource.
     #[error("ticket {0:?} does not hold a unit of resource {1:?}")]

@@ -54,6 +54,7 @@ pub struct SimDuration(i64);
 
 /// Why a time or duration text could not be parsed.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ParseTimeError {
     /// The text was empty or only whitespace.
     #[error("empty time text")]

@@ -109,6 +109,7 @@ impl<E> std::fmt::Debug for Inbox<E> {
 
 /// The injector's error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum InjectError {
     /// The inbox was dropped: the runner is gone.
     #[error("the wall-clock runner has stopped")]

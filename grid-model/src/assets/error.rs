@@ -5,6 +5,7 @@ use thiserror::Error;
 /// An invalid asset parameter (a PV system, a site, a wind turbine, a cloud
 /// model).
 #[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
 pub enum AssetError {
     /// A numeric parameter is NaN, infinite or out of its range.
     #[error("invalid {name}: {value} (expected {expected})")]

@@ -4,7 +4,7 @@ community) and a PettingZoo parallel environment
 (:class:`MicrogridParallelEnv`, one agent per microgrid).
 
 Both step one replica of a scenario one control interval at a time
-(``blackstart::scenario::env`` in Rust): the engine's disaster, energy and
+(``engine::env`` in Rust): the engine's disaster, energy and
 grid analyzers report, the caller's action becomes the decision maker's
 plan, and the engine's executor, settlement and AC power flow carry it out,
 as for the built-in policies. Requires ``gymnasium`` (and ``pettingzoo``

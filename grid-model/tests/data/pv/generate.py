@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Regenerate the pvlib reference values used by grid-model/tests/pv_pvlib.rs
-and by the `blackstart profile pv` CLI test (src/cli/profile.rs).
+and by the `blackstart profile pv` CLI test (cli/src/profile.rs).
 
 Usage (from anywhere):
 
