@@ -4,14 +4,14 @@
 
 #![allow(dead_code)]
 
-use engine::RunOptions;
-use scenario::profiles;
 use disaster_scenarios::flood::{AsciiGrid, FloodModel, GridKind};
 use disaster_scenarios::formats::{ibtracs, quakeml::QuakeMlEvent, shakemap::ShakeMapGrid};
 use disaster_scenarios::gmpe::{csvio, model_by_name};
 use disaster_scenarios::wind::track::Track;
+use engine::RunOptions;
 use grid_model::pf::{Init, PfOptions, PowerFlow};
 use ontology::{KnowledgeGraph, OutputFormat, QueryOptions};
+use scenario::profiles;
 use sim_core::time::SimDuration;
 use sim_core::time::SimTime;
 use std::path::Path;

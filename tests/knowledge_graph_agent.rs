@@ -8,10 +8,10 @@
 use std::path::Path;
 
 use agents::{ImpactGraph, MicrogridState, Observation};
-use blackstart::scenario::community::{self, Community};
 use blackstart::engine::kg::KgImpact;
 use blackstart::engine::{self, RunOptions};
 use blackstart::scenario;
+use blackstart::scenario::community::{self, Community};
 use grid_model::Priority;
 
 fn kumamoto_text() -> String {

@@ -29,7 +29,6 @@
 //! assert!(Pipeline::new("nonsense", Executor::default(), DisasterAnalyzer::default()).is_none());
 //! ```
 
-
 pub mod executor;
 pub mod market;
 pub mod observe;

@@ -36,7 +36,10 @@ pub struct CompareArgs {
 }
 
 /// The policies as flags: each one known and given once.
-fn check_policies(policies: &[String], known: &agents::pipeline::Strategies) -> Result<(), CliError> {
+fn check_policies(
+    policies: &[String],
+    known: &agents::pipeline::Strategies,
+) -> Result<(), CliError> {
     for (i, p) in policies.iter().enumerate() {
         if !known.contains(p) {
             return Err(CliError::BadInput(format!(
@@ -45,9 +48,7 @@ fn check_policies(policies: &[String], known: &agents::pipeline::Strategies) -> 
             )));
         }
         if policies[..i].contains(p) {
-            return Err(CliError::BadInput(format!(
-                "--policy `{p}` is given twice"
-            )));
+            return Err(CliError::BadInput(format!("--policy `{p}` is given twice")));
         }
     }
     Ok(())
@@ -66,10 +67,7 @@ pub fn run(args: CompareArgs) -> Result<ExitCode, CliError> {
     };
     check_policies(&args.policies, &opts.strategies)?;
     let pb = super::run::progress_bar(
-        Some(
-            args.replicas.unwrap_or(loaded.file.scenario.replicas)
-                * args.policies.len() as u32,
-        ),
+        Some(args.replicas.unwrap_or(loaded.file.scenario.replicas) * args.policies.len() as u32),
         args.quiet,
     );
     let progress = |_: u32, _: u32| {

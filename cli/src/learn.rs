@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use gnn::imitation as learn;
-use scenario::{Loaded, ScenarioError};
 use gnn::planner::{PlannerMeta, PlannerTrainOptions};
 use indicatif::{ProgressBar, ProgressStyle};
+use scenario::{Loaded, ScenarioError};
 
 use super::CliError;
 

@@ -93,15 +93,15 @@ pub fn run(args: QueryArgs) -> Result<ExitCode, CliError> {
     }
     if let Some(path) = &args.scenario {
         let loaded = engine::load(path).map_err(CliError::of_scenario)?;
-        engine::scenario_graph::build(&kg, &loaded, args.at, &gnn::strategies()).map_err(
-            |e| match e {
+        engine::scenario_graph::build(&kg, &loaded, args.at, &gnn::strategies()).map_err(|e| {
+            match e {
                 GraphError::Scenario(s) => CliError::of_scenario(s),
                 GraphError::BadTime(t) => {
                     CliError::BadInput(format!("--at must be a time in seconds >= 0, got {t}"))
                 }
                 other => CliError::Failed(other.to_string()),
-            },
-        )?;
+            }
+        })?;
     }
     let entailment = match args.entailment {
         EntailmentArg::None => Entailment::None,

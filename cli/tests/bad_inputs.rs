@@ -62,11 +62,9 @@ fn api(kind: &str, path: &Path) -> String {
         "profile-csv" => scenario::profiles::parse_profile(&text, &name, "kw")
             .err()
             .map(|e| e.to_string()),
-        "profile-parquet" => {
-            scenario::profiles::parse_parquet_profile(&bytes, &name, "kw")
-                .err()
-                .map(|e| e.to_string())
-        }
+        "profile-parquet" => scenario::profiles::parse_parquet_profile(&bytes, &name, "kw")
+            .err()
+            .map(|e| e.to_string()),
         other => panic!("tests/bad-inputs/{other}: no command.txt and no parser for it"),
     };
     format!("{}\n", err.unwrap_or_else(|| "accepted".into()))

@@ -75,26 +75,27 @@ fn hash_dir(tag: &str, dir: &Path, root: &str, into: &mut BTreeMap<String, Strin
 #[test]
 fn every_preset_and_compare_output_is_byte_for_byte_unchanged() {
     let root = repo_root();
-    let root_text = std::fs::canonicalize(&root)
-        .unwrap()
-        .display()
-        .to_string();
+    let root_text = std::fs::canonicalize(&root).unwrap().display().to_string();
     let base = std::env::temp_dir().join(format!("blackstart-golden-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     let mut got = BTreeMap::new();
     for p in PRESETS {
         let out = base.join(format!("run-{p}"));
         let scenario = format!("examples/scenarios/{p}.toml");
-        run(
-            &["run", &scenario, "--replicas", "8", "--seed", "1"],
-            &out,
-        );
+        run(&["run", &scenario, "--replicas", "8", "--seed", "1"], &out);
         hash_dir(&format!("run-{p}"), &out, &root_text, &mut got);
     }
     for p in COMPARED {
         let out = base.join(format!("compare-{p}"));
         let scenario = format!("examples/scenarios/{p}.toml");
-        let mut args = vec!["compare", scenario.as_str(), "--replicas", "8", "--seed", "1"];
+        let mut args = vec![
+            "compare",
+            scenario.as_str(),
+            "--replicas",
+            "8",
+            "--seed",
+            "1",
+        ];
         for pol in POLICIES {
             args.extend(["--policy", pol]);
         }

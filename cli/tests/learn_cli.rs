@@ -13,7 +13,8 @@ fn bin() -> Command {
 
 /// The Hokkaido preset cut to one day, with `policy` as its policy.
 fn scenario(dir: &Path, policy: &str) -> PathBuf {
-    let src = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("examples/scenarios/hokkaido-2018.toml");
+    let src = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .join("examples/scenarios/hokkaido-2018.toml");
     let text = std::fs::read_to_string(src).unwrap();
     assert!(text.contains("horizon = \"4d\"") && text.contains("kind = \"priority\""));
     let text = text
@@ -94,7 +95,8 @@ fn gnn_policy_runs_in_a_scenario() {
 
 /// SimBench from the data pack beside the checkout, when present.
 fn simbench() -> Option<PathBuf> {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("../shared/data/grids/simbench");
+    let p =
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("../shared/data/grids/simbench");
     p.join("mv_semiurb_0/profiles.parquet")
         .exists()
         .then_some(p)
@@ -108,8 +110,8 @@ fn eval_forecast_writes_metrics_with_the_issue_keys() {
     };
     let d = tmp("eval-forecast");
     let out = d.join("out");
-    let preset =
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("examples/scenarios/hokkaido-2018.toml");
+    let preset = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .join("examples/scenarios/hokkaido-2018.toml");
     let res = bin()
         .args(["eval", "forecast", "--seed", "7", "--data"])
         .arg(&data)

@@ -19,7 +19,8 @@ fn bin() -> Command {
 }
 
 fn shared() -> Option<PathBuf> {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("../shared/data/ontology/geosparql");
+    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .join("../shared/data/ontology/geosparql");
     p.is_dir().then_some(p)
 }
 
@@ -444,8 +445,8 @@ fn csv_rows(out: &std::process::Output) -> Vec<String> {
 
 #[test]
 fn scenario_graph_and_state_at_a_time() {
-    let scenario =
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("examples/scenarios/kumamoto-2016.toml");
+    let scenario = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .join("examples/scenarios/kumamoto-2016.toml");
     let q = |extra: &[&str], sparql: &str| {
         let mut c = bin();
         c.arg("query")

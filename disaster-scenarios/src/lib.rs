@@ -11,7 +11,6 @@
 //! (in a simulation: one of sim-core's named streams), so results are
 //! reproducible.
 
-
 pub mod correlation;
 pub mod error;
 pub mod eventset;

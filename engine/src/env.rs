@@ -630,7 +630,8 @@ mod tests {
         seed: u64,
         act: &dyn Fn(&EnvObservation) -> EnvAction,
     ) -> (Vec<f64>, Box<RunResults>) {
-        let (mut s, mut p) = Session::start(l.clone(), seed, true, Strategies::builtin()).expect("starts");
+        let (mut s, mut p) =
+            Session::start(l.clone(), seed, true, Strategies::builtin()).expect("starts");
         let mut rewards_seen = Vec::new();
         loop {
             match p {

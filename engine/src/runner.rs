@@ -248,7 +248,10 @@ pub fn prepare(
         wind: t.wind,
         policy: r.file.policy.kind.clone(),
         strategies: opts.strategies.clone(),
-        reserves: (r.file.policy.reserve_normal, r.file.policy.reserve_essential),
+        reserves: (
+            r.file.policy.reserve_normal,
+            r.file.policy.reserve_essential,
+        ),
         detail: opts.detail,
         agents: agent_settings(l, &r.file, r.frame.interval)?,
     };
@@ -472,7 +475,11 @@ fn gather(outcomes: Vec<Outcome>, partial: bool) -> Result<Gathered, ScenarioErr
 }
 
 /// The 5/50/95 % band and the mean of `f(replica, step)` over replicas.
-fn band_of(hours: &[f64], replicas: &[ReplicaResult], f: &dyn Fn(&ReplicaResult, usize) -> f64) -> Band {
+fn band_of(
+    hours: &[f64],
+    replicas: &[ReplicaResult],
+    f: &dyn Fn(&ReplicaResult, usize) -> f64,
+) -> Band {
     let mut b = Band {
         hours: hours.to_vec(),
         ..Default::default()
@@ -519,12 +526,7 @@ fn restoration_band(hours: &[f64], damages: &[Vec<SiteDamage>]) -> Band {
 
 /// Phase 6: metrics per replica, bands over time, the damage map and the
 /// hazard footprint.
-fn aggregate(
-    resolved: Resolved,
-    prep: Prepared,
-    hz: &hazard::Prepared,
-    g: Gathered,
-) -> RunResults {
+fn aggregate(resolved: Resolved, prep: Prepared, hz: &hazard::Prepared, g: Gathered) -> RunResults {
     let dt_h = prep.interval.as_hours_f64();
     let recorder = Recorder::concat(g.replicas.iter().map(|r| &r.recorder));
     let replica_metrics: Vec<_> = g

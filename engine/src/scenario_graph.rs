@@ -20,8 +20,7 @@ pub fn build(
     at: Option<f64>,
     strategies: &agents::pipeline::Strategies,
 ) -> Result<(), GraphError> {
-    let c =
-        scenario::community::build(&l.file, &|k| l.at(k))?;
+    let c = scenario::community::build(&l.file, &|k| l.at(k))?;
     let mut b = ontology::builder::GraphBuilder::new(kg)?;
     let sites = write_community(&mut b, &c).sites;
     b.flush()?;
@@ -36,8 +35,7 @@ pub fn build(
                 strategies: strategies.clone(),
                 ..RunOptions::default()
             },
-        )
-        ?;
+        )?;
         // Hazard footprint: convex hull of the cells with positive intensity.
         let cells: Vec<Point<f64>> = res
             .footprint
@@ -81,4 +79,3 @@ pub fn build(
     }
     Ok(())
 }
-

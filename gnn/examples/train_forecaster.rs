@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use gnn::train::{TrainForecastArgs, train_forecast};
 use gnn::forecast::TrainOptions;
+use gnn::train::{TrainForecastArgs, train_forecast};
 
 fn main() -> Result<(), gnn::Error> {
     let mut a = std::env::args().skip(1);

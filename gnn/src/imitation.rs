@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use agents::Strategy;
 use crate::planner::{PlannerSample, Probe, ProbeStats};
+use agents::Strategy;
 use serde::{Deserialize, Serialize};
 
 use engine::{ReplicaRunner, RunOptions, sim};

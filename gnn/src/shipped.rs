@@ -26,4 +26,3 @@ pub fn forecaster(device: &Device) -> Result<(Forecaster, ForecasterMeta), Error
 pub const PLANNER_BPK: &[u8] = include_bytes!("../weights/planner.bpk");
 /// Its `PlannerMeta` as JSON (decoded by `crate::planner::shipped_model`).
 pub const PLANNER_JSON: &str = include_str!("../weights/planner.json");
-

@@ -283,4 +283,3 @@ pub fn eval_forecast(args: &EvalForecastArgs) -> Result<ForecastMetrics, Error> 
     write_json(&args.out.join("metrics.json"), &metrics)?;
     Ok(metrics)
 }
-

@@ -22,7 +22,6 @@
 //! assert!((v9 - 0.995631).abs() < 1e-6);
 //! ```
 
-
 pub mod assets;
 pub mod error;
 pub mod export;

@@ -6,7 +6,6 @@
 //! clock) lives in the facade crate (`blackstart::twin`), since it runs the
 //! scenario model; this crate knows devices and MQTT, not scenarios.
 
-
 pub mod binding;
 pub mod broker;
 pub mod counters;

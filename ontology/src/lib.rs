@@ -14,7 +14,6 @@
 //!   incremental state updates;
 //! - [`vocab`]: namespaces and the blackstart vocabulary (Turtle).
 
-
 pub mod builder;
 pub mod functions;
 pub mod geom;

@@ -842,7 +842,13 @@ impl PyEnvCore {
         battery_mw: Vec<f64>,
         diesel_mw: Vec<f64>,
         shed: Vec<f64>,
-    ) -> PyResult<(Vec<f64>, Vec<f64>, Vec<f64>, f64, Option<Bound<'py, PyDict>>)> {
+    ) -> PyResult<(
+        Vec<f64>,
+        Vec<f64>,
+        Vec<f64>,
+        f64,
+        Option<Bound<'py, PyDict>>,
+    )> {
         let poisoned = || raise(Kind::Internal, "the environment's lock is poisoned");
         let mut slot = self.session.lock().map_err(|_| poisoned())?;
         let Some(session) = slot.as_mut() else {

@@ -61,4 +61,3 @@ pub fn paired(base: &[f64], other: &[f64]) -> Difference {
         ci95_high: mean + half,
     }
 }
-

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use plotters::coord::Shift;
 use engine::{Band, MapPoint};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use scenario::hazard::{Footprint, padded_bounds};
 

@@ -93,10 +93,15 @@ fn turbines(
     let mut out = Vec::new();
     for w in &c.winds {
         let spec = &sc.microgrids[w.spec.0].winds[w.spec.1];
-        let t = WindTurbine::generic(spec.rated_kw, spec.cut_in_ms, spec.rated_ms, spec.cut_out_ms)
-            .map_err(|e| {
-                ScenarioError::Invalid(format!("{}: wind `{}`: {e}", l.at(&spec.id), spec.id))
-            })?;
+        let t = WindTurbine::generic(
+            spec.rated_kw,
+            spec.cut_in_ms,
+            spec.rated_ms,
+            spec.cut_out_ms,
+        )
+        .map_err(|e| {
+            ScenarioError::Invalid(format!("{}: wind `{}`: {e}", l.at(&spec.id), spec.id))
+        })?;
         let series = profiles::read_profile(&base_dir.join(&spec.wind_profile), "speed_ms")?;
         out.push((t, series));
     }

@@ -59,7 +59,6 @@
 //! # Ok(()) }
 //! ```
 
-
 pub mod error;
 mod heap;
 pub mod phold;
